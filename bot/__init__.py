@@ -1,0 +1,23 @@
+"""Waypoint: a Discord study companion.
+
+The stable entry point is `from bot import Settings, create_bot`. `create_bot` imports discord.py
+only when called, so the CLI and the study services start without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+__all__ = ["Settings", "create_bot"]
+
+
+def create_bot(settings: Settings) -> commands.Bot:
+    """Return a ready-to-start Waypoint bot (not started: `await bot.start(token)` runs it)."""
+    from bot.client import create_bot as _create_bot
+
+    return _create_bot(settings)

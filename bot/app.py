@@ -1,0 +1,108 @@
+"""The one place where Waypoint's parts are built and wired together.
+
+The Discord client and the CLI both call `open_services`; nothing else constructs the database,
+the knowledge base or the services, and nothing is global.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.qa.service import QuestionService
+    from bot.storage.db import Database
+    from bot.study.service import StudyService
+    from index.catalog import Catalog
+    from index.search import IndexConfig, KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Services:
+    """What the edges (cogs, CLI verbs) call. `knowledge` and `questions` exist only when the
+    index was opened, so commands that only touch SQLite never load the embedding model."""
+
+    settings: Settings
+    db: Database
+    study: StudyService
+    knowledge: KnowledgeBase | None = None
+    questions: QuestionService | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    async def close(self) -> None:
+        """Release the index's workers and the database; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.knowledge is not None:
+            await self.knowledge.close()
+        await self.db.close()
+
+
+def index_config(settings: Settings) -> IndexConfig:
+    """The index settings, as plain values (index/ never sees Settings)."""
+    from index.search import IndexConfig as _IndexConfig
+
+    return _IndexConfig(
+        knowledge_dirs=tuple(p.resolve() for p in settings.knowledge),
+        index_dir=settings.index_dir,
+        model_path=settings.model_path,
+        model_name=settings.model,
+        backend=settings.embedding_backend,
+    )
+
+
+async def open_knowledge(
+    settings: Settings, progress: ProgressCallback | None = None
+) -> KnowledgeBase:
+    """Load the persisted index for the configured folders, building it when missing or stale."""
+    from index.search import KnowledgeBase as _KnowledgeBase
+
+    return await _KnowledgeBase.open(index_config(settings), progress=progress)
+
+
+async def open_services(
+    settings: Settings, *, with_knowledge: bool = True, progress: ProgressCallback | None = None
+) -> Services:
+    """Open the database (migrations applied) and, when asked, the knowledge base."""
+    from bot.storage.db import Database
+    from bot.study.service import StudyService
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = await Database.open(settings.database_path)
+    try:
+        knowledge = await open_knowledge(settings, progress) if with_knowledge else None
+    except BaseException:
+        await db.close()
+        raise
+
+    if knowledge is not None:
+        kb = knowledge
+
+        def catalog() -> Catalog:
+            return kb.catalog
+
+    else:
+        from index.catalog import load_catalog
+
+        static = load_catalog(settings.knowledge)
+
+        def catalog() -> Catalog:
+            return static
+
+    study = StudyService(db, catalog, default_timezone=settings.default_timezone)
+    questions = None
+    if knowledge is not None:
+        from bot.qa.service import QuestionService
+
+        questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
+    log.info("services ready (knowledge base %s)", "loaded" if knowledge else "not loaded")
+    return Services(settings, db, study, knowledge, questions)

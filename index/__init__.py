@@ -1,0 +1,1 @@
+"""Knowledge loading, chunking, embedding, FAISS and search. Never imports `bot` or discord."""
