@@ -1,0 +1,370 @@
+"""Terminal verbs over the knowledge base: ask, chat, search, index build|status|reload.
+
+Heavy imports (the index, the model, FAISS) happen inside the handlers so `waypoint --help`
+answers at once; with the ONNX backend and a persisted index, torch is never imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import sys
+import textwrap
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.app import index_config, open_knowledge
+from bot.cli.common import run_async, verb_parser
+from bot.config import Settings
+from bot.errors import WaypointError
+
+if TYPE_CHECKING:
+    from index.documents import Answer, ReloadReport
+    from index.search import KnowledgeBase
+
+QUIT_WORDS = frozenset({"quit", "exit", "bye", ":q", "/quit", "/exit"})
+_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
+_EMPHASIS = re.compile(r"\*\*|__")
+_MAX_PASSAGE_LINES = 14
+# Lines that start a block of their own in Markdown; any other line continues the one above.
+_BLOCK_START = re.compile(r"^([-*+] |\d+[.)] |#|>|\||```)")
+
+
+def register(verbs: Any) -> None:
+    """Add `ask`, `chat`, `search` and `index`."""
+    ask = verb_parser(verbs, "ask", "Answer one question from the knowledge base, with sources.")
+    ask.add_argument("question", nargs="+", help="the question (quotes optional)")
+    ask.add_argument("--top-k", type=_positive, metavar="K", help="passages to show")
+    ask.set_defaults(handler=_ask)
+
+    chat = verb_parser(verbs, "chat", "Ask questions interactively in the terminal.")
+    chat.set_defaults(handler=lambda args, settings: run_chat(settings))
+
+    search = verb_parser(
+        verbs,
+        "search",
+        "Ranked passages for questions given as arguments or read from stdin, one per line.",
+    )
+    search.add_argument("question", nargs="*", help="questions (default: read stdin)")
+    search.add_argument("--top-k", type=_positive, default=10, metavar="K", help="results each")
+    search.add_argument(
+        "--json", action="store_true", help="one JSON object per question (a stable contract)"
+    )
+    search.set_defaults(handler=_search)
+
+    index = verb_parser(verbs, "index", "Build, inspect or reload the search index.")
+    actions = index.add_subparsers(dest="action", metavar="ACTION", required=True)
+    build = verb_parser(actions, "build", "Build the index (reuses cached embeddings).")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild from scratch, ignoring the saved index"
+    )
+    build.set_defaults(handler=_index_build)
+    status = verb_parser(actions, "status", "Show what the saved index holds and if it is stale.")
+    status.set_defaults(handler=_index_status)
+    reload = verb_parser(actions, "reload", "Re-read the knowledge folders into the saved index.")
+    reload.set_defaults(handler=_index_reload)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr for builds that embed many passages."""
+
+    def __init__(self, label: str = "Embedding passages", stream: TextIO | None = None) -> None:
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.perf_counter()
+        self._last = -1.0
+        self._shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if total <= 0 or (done < total and now - self._last < 0.1):
+            return
+        self._last = now
+        if not self.tty:
+            # Logs and pipes get a start and an end line, not a redrawn bar.
+            if done == 0 or done == total:
+                state = "done" if done == total else "starting"
+                print(f"{self.label}: {done}/{total} {state}", file=self.stream, flush=True)
+            return
+        width = 30
+        filled = int(width * done / total)
+        elapsed = now - self.started
+        eta = elapsed / done * (total - done) if done else 0.0
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"\r{self.label} [{bar}] {done}/{total}  {elapsed:4.0f}s  eta {eta:3.0f}s"
+        self.stream.write(line)
+        self._shown = True
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+async def _open(settings: Settings, *, quiet: bool = False) -> KnowledgeBase:
+    from index.problems import KnowledgeError
+
+    try:
+        return await open_knowledge(settings, None if quiet else ProgressBar())
+    except KnowledgeError as exc:
+        raise WaypointError(f"the knowledge base cannot be built: {exc}") from exc
+
+
+def _terminal_text(markdown: str) -> str:
+    """Markdown as a terminal shows it: links as `text (url)`, no bold markers."""
+    return _EMPHASIS.sub("", _LINK.sub(r"\1 (\2)", markdown))
+
+
+def _reflow(lines: list[str]) -> list[str]:
+    """Join Markdown's soft-wrapped lines so the terminal wraps each paragraph once."""
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if out and out[-1].strip() and stripped and not _BLOCK_START.match(stripped):
+            out[-1] = f"{out[-1].rstrip()} {stripped}"
+        else:
+            out.append(line)
+    return out
+
+
+def format_answer(answer: Answer, *, width: int | None = None) -> str:
+    """An answer as plain text: numbered passages with their sources, or what is covered."""
+    width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
+    if not answer.answered:
+        lines = ["The knowledge base does not cover this."]
+        if answer.suggestions:
+            lines.append("Closest topics it does cover:")
+            lines.extend(f"  - {s}" for s in answer.suggestions)
+        return "\n".join(lines)
+    out: list[str] = []
+    for i, p in enumerate(answer.passages, 1):
+        c = p.citation
+        out.append(f"{i}. {c.label()}")
+        where = c.source + (f"  {c.url}" if c.url else "")
+        out.append(f"   source: {where}")
+        body = _reflow(_terminal_text(p.text).split("\n"))
+        shown = body[:_MAX_PASSAGE_LINES]
+        for line in shown:
+            indent = len(line) - len(line.lstrip())
+            # A list item hangs its continuation under its text; a paragraph stays flush.
+            hang = 2 if _BLOCK_START.match(line.strip()) else 0
+            wrapped = textwrap.wrap(
+                line.strip(),
+                width=max(40, width - 3 - indent),
+                initial_indent="   " + " " * indent,
+                subsequent_indent="   " + " " * (indent + hang),
+            )
+            out.extend(wrapped or [""])
+        if len(body) > len(shown):
+            out.append(f"   … ({len(body) - len(shown)} more lines in {c.source})")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question).strip()
+    if not question:
+        raise WaypointError('ask a question, for example: waypoint ask "what is overfitting?"')
+
+    async def main() -> Answer:
+        kb = await _open(settings)
+        try:
+            return await kb.ask(question, top_k=args.top_k or settings.top_k)
+        finally:
+            await kb.close()
+
+    print(format_answer(run_async(main())))
+    return 0
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    """Ranked passages per question. With --json, one object per line (a stable contract):
+
+    {"question": str, "answered": bool, "results": [{"source": path relative to its knowledge
+    folder, "title": str, "section": str, "url": str | null, "score": float}, ...]}, best first;
+    `answered` is what `ask` would decide (it abstains when false).
+    """
+    questions = [q for q in args.question if q.strip()]
+    from_stdin = not questions
+
+    async def main() -> None:
+        kb = await _open(settings, quiet=args.json)
+        try:
+            stream = iter(sys.stdin.readline, "") if from_stdin else iter(questions)
+            for raw in stream:
+                question = raw.strip()
+                if not question:
+                    continue
+                # The answer/abstain decision looks at the best five, whatever --top-k is.
+                ranked = await kb.search(question, top_k=max(args.top_k, 5))
+                hits = ranked[: args.top_k]
+                if args.json:
+                    record = {
+                        "question": question,
+                        "answered": kb.answerable(ranked),
+                        "results": [
+                            {
+                                "source": h.chunk.citation.source,
+                                "title": h.chunk.citation.title,
+                                "section": h.chunk.citation.section,
+                                "url": h.chunk.citation.url,
+                                "score": round(h.score, 6),
+                            }
+                            for h in hits
+                        ],
+                    }
+                    print(json.dumps(record, ensure_ascii=False), flush=True)
+                else:
+                    print(f"? {question}")
+                    for rank, h in enumerate(hits, 1):
+                        c = h.chunk.citation
+                        print(
+                            f"{rank:>3}. {h.score:.3f}  {c.label()}  [{c.source}]"
+                            f"  (cosine {h.dense:.3f}, bm25 {h.lexical:.2f})"
+                        )
+                    print()
+        finally:
+            await kb.close()
+
+    run_async(main())
+    return 0
+
+
+def _print_report(report: ReloadReport) -> None:
+    print(report.summary())
+    for problem in report.errors:
+        print(f"  error: {problem}", file=sys.stderr)
+    for problem in report.warnings:
+        print(f"  warning: {problem}", file=sys.stderr)
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    if args.force:
+        home = index_config(settings).home
+        if home.exists():
+            shutil.rmtree(home)
+
+    async def main() -> int:
+        kb = await _open(settings)
+        try:
+            report = kb.open_report
+            status = kb.status()
+            stats = kb.stats
+            if report is not None:
+                _print_report(report)
+            print(
+                f"Index ready: {status.documents} documents, {status.chunks} passages "
+                f"({stats.get('truncated_chunks', 0)} longer than the model reads), "
+                f"built {status.built_at:%Y-%m-%d %H:%M} UTC, model {status.model}."
+            )
+            print(f"Saved in {index_config(settings).home}")
+            return 0 if report is None or report.ok else 1
+        finally:
+            await kb.close()
+
+    return run_async(main())
+
+
+def _index_status(args: argparse.Namespace, settings: Settings) -> int:
+    from index.loader import fingerprint
+    from index.store import read_manifest
+
+    config = index_config(settings)
+    manifest = read_manifest(config.home)
+    if manifest is None:
+        print(f"No saved index for {', '.join(map(str, config.knowledge_dirs))}.")
+        print("Run `waypoint index build` (or just ask a question) to build it.")
+        return 1
+    stats = manifest.get("stats", {})
+    built = datetime.fromisoformat(manifest["built_at"]).astimezone(UTC)
+    changed = _changed_files(manifest["files"], fingerprint(config.knowledge_dirs))
+    print(f"Index:      {config.home}")
+    print(f"Folders:    {', '.join(manifest['knowledge_dirs'])}")
+    print(f"Documents:  {len(manifest['documents'])}")
+    print(
+        f"Passages:   {stats.get('chunks', '?')} ({stats.get('tokens', '?')} word pieces, "
+        f"{stats.get('truncated_chunks', '?')} truncated)"
+    )
+    print(f"Model:      {manifest['model']} ({manifest['embedder']}, {manifest['dim']} dims)")
+    print(f"Built:      {built:%Y-%m-%d %H:%M:%S} UTC")
+    backend = f":{settings.embedding_backend}"
+    if manifest["model"] != settings.model or backend not in manifest["embedder"]:
+        print("State:      built with another model or backend; the next start rebuilds it")
+    elif changed:
+        print(f"State:      {len(changed)} file(s) changed since; `waypoint index reload`:")
+        for name in changed[:10]:
+            print(f"              {name}")
+    else:
+        print("State:      up to date")
+    return 0
+
+
+def _changed_files(saved: dict[str, str], now: dict[str, str]) -> list[str]:
+    names = sorted(set(saved) | set(now))
+    return [n.split(":", 1)[1] for n in names if saved.get(n) != now.get(n)]
+
+
+def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
+    async def main() -> int:
+        kb = await _open(settings)
+        try:
+            report = kb.open_report
+            if report is None:
+                print("Nothing changed: the saved index is up to date.")
+                return 0
+            _print_report(report)
+            return 0 if report.ok else 1
+        finally:
+            await kb.close()
+
+    return run_async(main())
+
+
+def run_chat(settings: Settings) -> int:
+    """An interactive question loop in the terminal; `quit`, Ctrl+D or Ctrl+C leaves."""
+    print("Loading the knowledge base…", file=sys.stderr, flush=True)
+    with asyncio.Runner() as runner:
+        try:
+            kb = runner.run(_open(settings))
+        except KeyboardInterrupt:
+            print("\nStopped.", file=sys.stderr)
+            return 130
+        try:
+            status = kb.status()
+            print(
+                f"Waypoint is ready: {status.documents} documents, {status.chunks} passages.\n"
+                "Ask a question in your own words. Type 'quit' or press Ctrl+D to leave."
+            )
+            while True:
+                try:
+                    question = input("\nyou> ").strip()
+                except (EOFError, KeyboardInterrupt):
+                    print("\nBye, and good luck with your studies!")
+                    return 0
+                if not question:
+                    continue
+                if question.lower() in QUIT_WORDS:
+                    print("Bye, and good luck with your studies!")
+                    return 0
+                if question.lower() in ("help", "?", "/help"):
+                    print("Ask anything about the knowledge base, e.g. 'what maths do I need?'.")
+                    continue
+                try:
+                    answer = runner.run(kb.ask(question, top_k=settings.top_k))
+                except KeyboardInterrupt:
+                    print("\n(cancelled)")
+                    continue
+                print()
+                print(format_answer(answer))
+        finally:
+            runner.run(kb.close())

@@ -1,0 +1,153 @@
+"""Ranking (dense + lexical, fused) and answers (cite, collapse duplicates, abstain).
+
+The fusion method, its weight and the abstention threshold are measured by
+`bench/retrieval.py` on the eval sets in `bench/eval/`; the defaults below are its results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.build import Snapshot
+from index.documents import Answer, Hit
+from index.embedder import Vectors
+
+METHODS = ("dense", "lexical", "hybrid", "rrf")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How results are ranked and when an answer abstains.
+
+    hybrid = alpha * cosine + (1 - alpha) * BM25 / (best BM25 of the question): cosine keeps
+    the meaning, the lexical half rewards the exact names and keywords a learner typed.
+    """
+
+    method: str = "hybrid"  # or "dense", "lexical", "rrf" (reciprocal rank fusion)
+    alpha: float = 0.8
+    rrf_k: int = 60
+    depth: int = 50  # candidates taken from each ranker before fusion
+    # Abstain when the best passage's cosine similarity is below this (calibrated).
+    min_similarity: float = 0.33
+    # For method="lexical" only: abstain below this BM25 score (calibrated).
+    min_lexical: float = 3.4
+    # A passage tied to the learner's current module: score multiplied by this.
+    module_boost: float = 1.05
+    # Passages whose vectors are this similar to a better one are the same evidence.
+    duplicate_similarity: float = 0.95
+
+
+def rank(
+    snapshot: Snapshot,
+    query: Vectors,
+    question: str,
+    ranking: Ranking,
+    *,
+    limit: int = 10,
+    boost_module: tuple[str, str] | None = None,
+) -> list[Hit]:
+    """The best `limit` chunks for a question whose vector is `query` (shape (dim,))."""
+    n = len(snapshot.chunks)
+    if n == 0:
+        return []
+    depth = min(n, max(ranking.depth, limit))
+    candidates: set[int] = set()
+    if ranking.method != "lexical":
+        _, ids = snapshot.dense.search(query.reshape(1, -1), depth)
+        candidates.update(int(i) for i in ids[0] if i >= 0)
+    lexical_all = snapshot.lexical.scores(question) if ranking.method != "dense" else None
+    if lexical_all is not None:
+        top = np.argpartition(-lexical_all, depth - 1)[:depth] if depth < n else np.arange(n)
+        candidates.update(int(i) for i in top if lexical_all[i] > 0)
+    if not candidates:
+        return []
+    rows = np.fromiter(sorted(candidates), dtype=np.int64)
+    dense = snapshot.vectors[rows] @ query
+    lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), np.float32)
+    if ranking.method == "dense":
+        fused = dense.astype(np.float64)
+    elif ranking.method == "lexical":
+        fused = lexical.astype(np.float64)
+    elif ranking.method == "rrf":
+        fused = 1.0 / (ranking.rrf_k + _ranks(dense)) + 1.0 / (ranking.rrf_k + _ranks(lexical))
+    else:
+        best = float(lexical.max()) if len(lexical) else 0.0
+        lexical_part = lexical / best if best > 0 else np.zeros_like(lexical)
+        fused = ranking.alpha * dense + (1 - ranking.alpha) * lexical_part
+    if boost_module is not None:
+        path_id, module_id = boost_module
+        for j, row in enumerate(rows):
+            c = snapshot.chunks[row]
+            if c.path_id == path_id and c.module_id == module_id:
+                fused[j] *= ranking.module_boost
+    order = np.argsort(-fused, kind="stable")[:limit]
+    return [
+        Hit(snapshot.chunks[rows[j]], float(fused[j]), float(dense[j]), float(lexical[j]))
+        for j in order
+    ]
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score, best first."""
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def confidence(hits: list[Hit], ranking: Ranking) -> float:
+    """How strong the best evidence is, on the scale of the method's abstention threshold."""
+    if not hits:
+        return 0.0
+    if ranking.method == "lexical":
+        return max(h.lexical for h in hits)
+    return max(h.dense for h in hits[:5])
+
+
+def is_answerable(hits: list[Hit], ranking: Ranking) -> bool:
+    """False when the best evidence is too weak: the knowledge base does not cover it."""
+    threshold = ranking.min_lexical if ranking.method == "lexical" else ranking.min_similarity
+    return bool(hits) and confidence(hits, ranking) >= threshold
+
+
+def compose(
+    question: str,
+    hits: list[Hit],
+    snapshot: Snapshot,
+    ranking: Ranking,
+    top_k: int,
+) -> Answer:
+    """Pick up to `top_k` distinct passages, or abstain with the closest covered topics."""
+    if not is_answerable(hits, ranking):
+        return Answer(question, False, (), suggestions(hits))
+    chosen: list[Hit] = []
+    kept: list[Vectors] = []
+    floor = ranking.min_similarity
+    for hit in hits:
+        if len(chosen) == top_k:
+            break
+        if chosen and ranking.method != "lexical" and hit.dense < floor:
+            continue  # weak evidence is not shown next to strong evidence
+        vector = snapshot.vector(hit.chunk.key)
+        if any(h.chunk.key == hit.chunk.key for h in chosen):
+            continue
+        if vector is not None and any(
+            float(vector @ v) >= ranking.duplicate_similarity for v in kept
+        ):
+            continue
+        chosen.append(hit)
+        if vector is not None:
+            kept.append(vector)
+    return Answer(question, True, tuple(h.passage for h in chosen), ())
+
+
+def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:
+    """Distinct titles of the closest passages: what the knowledge base does cover nearby."""
+    out: list[str] = []
+    for hit in sorted(hits, key=lambda h: -h.dense):
+        if hit.chunk.citation.title not in out:
+            out.append(hit.chunk.citation.title)
+        if len(out) == limit:
+            break
+    return tuple(out)

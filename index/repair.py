@@ -1,0 +1,116 @@
+"""Text repair and Markdown clean-up on the way in.
+
+Two texts come out of a line of Markdown: the display text (kept close to the source, links
+intact so a reply can show them) and the plain text the model and BM25 read (link text kept,
+URLs, markup and HTML dropped: URLs cost many word pieces and carry little meaning, so they
+become citations instead).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+import ftfy.bad_codecs  # registers the sloppy-* codecs
+import ftfy.badness
+
+# ftfy's heuristics try the codecs mojibake usually comes from, but not Thai: UTF-8 read as
+# windows-874 turns "·" into "ยท" and "👀" into "๐Ÿ‘€" (holes filled the Windows-1252 way).
+# Re-encoding a run with ftfy's sloppy codecs and decoding it as strict UTF-8 only succeeds for
+# genuine mojibake: real Thai text is not valid UTF-8 once encoded.
+_SUSPECT_RUN = re.compile(r"[\u0e00-\u0e7f][^\x00-\x7f]*")
+
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
+_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_BARE_URL = re.compile(r"\bhttps?://[^\s)>\]]+")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`+|~~)")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_ADMONITION = re.compile(r"^\s*:::\s*\w*")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MDX_IMPORT = re.compile(r"^\s*(?:import|export)\s.+$", re.MULTILINE)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def repair(text: str) -> str:
+    """Fix mojibake and normalize Unicode and line endings."""
+    # Before ftfy: its quote uncurling would destroy the bytes this pass decodes.
+    if _SUSPECT_RUN.search(text):
+        text = _SUSPECT_RUN.sub(_undo_thai_mojibake, text)
+    if not text.isascii():
+        # ftfy's full pass costs ~5 ms per page; its own badness test says when it is needed.
+        if ftfy.badness.is_bad(text):
+            text = ftfy.fix_text(text, normalization="NFC")
+        else:
+            text = unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _undo_thai_mojibake(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        raw = b"".join(_thai_byte(ch) for ch in run)
+        return raw.decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return run
+
+
+def _thai_byte(ch: str) -> bytes:
+    try:
+        return ch.encode("sloppy-cp874")
+    except UnicodeEncodeError:
+        return ch.encode("sloppy-windows-1252")
+
+
+def blank_html_comments(text: str) -> str:
+    """Remove HTML comments but keep their newlines, so line numbers still match the file."""
+    return _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def blank_mdx_imports(text: str) -> str:
+    """Drop MDX `import`/`export` lines (Docusaurus pages), keeping line numbers."""
+    return _MDX_IMPORT.sub("", text)
+
+
+def display_line(line: str) -> str:
+    """A line as a reply shows it: Markdown kept, HTML and admonition fences dropped."""
+    line = _HTML_TAG.sub("", line)
+    line = _ADMONITION.sub("", line)
+    line = _AUTOLINK.sub(r"\1", line)
+    return line.rstrip()
+
+
+def plain_line(line: str) -> str:
+    """A line as the model reads it: words only, link text kept, URLs and markup dropped."""
+    if _TABLE_RULE.match(line) or _REF_DEF.match(line):
+        return ""
+    line = _HEADING_MARKS.sub("", line)
+    line = _QUOTE.sub("", line)
+    line = _ADMONITION.sub("", line)
+    line = _LIST_MARKER.sub("", line)
+    line = _IMAGE.sub(r"\1", line)
+    line = _LINK.sub(r"\1", line)
+    line = _REF_LINK.sub(r"\1", line)
+    line = _AUTOLINK.sub("", line)
+    line = _BARE_URL.sub("", line)
+    line = _HTML_TAG.sub(" ", line)
+    line = _EMPHASIS.sub("", line)
+    line = line.replace("|", " ")
+    return _SPACES.sub(" ", line).strip()
+
+
+def plain(text: str) -> str:
+    """`plain_line` over a block, empty lines dropped."""
+    return "\n".join(p for line in text.splitlines() if (p := plain_line(line)))
+
+
+def links(text: str) -> list[tuple[str, str]]:
+    """(text, url) of every inline Markdown link, in order."""
+    return [(m.group(1), m.group(2)) for m in _LINK.finditer(text)]

@@ -1,0 +1,283 @@
+"""The knowledge base others call: open, ask, search, reload, status, close.
+
+All model inference, FAISS and file work runs in worker threads; the event loop only awaits.
+The live index is an immutable `Snapshot`; a reload builds the next one beside it and swaps
+the reference, so questions asked during a reload are answered by the previous index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.answer import Ranking, compose, rank
+from index.build import Builder, Snapshot
+from index.catalog import Catalog
+from index.documents import Answer, Hit, IndexStatus, ReloadReport
+from index.embedder import Embedder, load_embedder
+from index.problems import KnowledgeError, Problem
+from index.store import index_home
+
+log = logging.getLogger(__name__)
+
+__all__ = ["IndexConfig", "KnowledgeBase"]
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """Plain settings of an index: which folders, where it lives, which model and backend."""
+
+    knowledge_dirs: tuple[Path, ...]
+    index_dir: Path  # root; each set of folders gets its own subfolder
+    model_path: Path
+    model_name: str  # "embedded" or a path, recorded in the manifest
+    backend: str  # "onnx" | "torch"
+    models_dir: Path | None = None  # exported ONNX models; default <index_dir>/models
+
+    @property
+    def model_cache(self) -> Path:
+        """Where exported models are kept (baked into the Docker image, else beside the index)."""
+        return self.models_dir or self.index_dir / "models"
+
+    @property
+    def home(self) -> Path:
+        """The folder of the persisted index for these knowledge folders."""
+        return index_home(self.index_dir, self.knowledge_dirs)
+
+
+_embedders: dict[tuple[Path, str], Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def open_embedder(config: IndexConfig) -> Embedder:
+    """The embedder for a configuration, loaded once per process and model/backend.
+
+    The ONNX export is cached in `config.model_cache`; every knowledge base of the process
+    (and every test) shares one loaded model.
+    """
+    key = (config.model_path.resolve(), config.backend)
+    with _embedders_lock:
+        if key not in _embedders:
+            _embedders[key] = load_embedder(
+                config.model_path, backend=config.backend, cache_dir=config.model_cache
+            )
+        return _embedders[key]
+
+
+class KnowledgeBase:
+    """Answers questions from the knowledge folders, with citations; reloadable while live."""
+
+    def __init__(
+        self,
+        config: IndexConfig,
+        embedder: Embedder,
+        builder: Builder,
+        snapshot: Snapshot,
+        *,
+        ranking: Ranking | None = None,
+        open_report: ReloadReport | None = None,
+    ) -> None:
+        self.config = config
+        self.ranking = ranking or Ranking()
+        self._embedder = embedder
+        self._builder = builder
+        self._snapshot = snapshot
+        self._open_report = open_report
+        self._reload_lock = asyncio.Lock()
+        # Changes picked up (or refused) at start count as the last reload: a moderator asking
+        # for the status of a bot restarted on a broken file sees why.
+        self._last_reload: ReloadReport | None = open_report
+        self._last_reload_at: datetime | None = datetime.now(UTC) if open_report else None
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        config: IndexConfig,
+        *,
+        progress: Progress | None = None,
+        ranking: Ranking | None = None,
+    ) -> KnowledgeBase:
+        """Load the persisted index (rebuilt when stale or built differently), or build it.
+
+        Knowledge files changed since the index was saved are picked up here; if they are
+        broken, the persisted index answers and the problems are logged. With no index to fall
+        back on, every file that loads is indexed and the broken ones are reported.
+        """
+        embedder, builder, snapshot, report = await asyncio.to_thread(_open_sync, config, progress)
+        return cls(config, embedder, builder, snapshot, ranking=ranking, open_report=report)
+
+    @property
+    def catalog(self) -> Catalog:
+        """Roadmaps and resources of the index currently answering."""
+        return self._snapshot.catalog
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The index currently answering (read-only; for evaluation and benchmarks)."""
+        return self._snapshot
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model that embeds questions (shared with builds)."""
+        return self._embedder
+
+    @property
+    def open_report(self) -> ReloadReport | None:
+        """What opening did: None when the persisted index was used as is."""
+        return self._open_report
+
+    async def ask(
+        self, question: str, *, top_k: int = 3, boost_module: tuple[str, str] | None = None
+    ) -> Answer:
+        """Up to `top_k` cited passages answering `question`, or a "not covered" answer.
+
+        `boost_module` = (path id, module id) ranks passages of the learner's current module a
+        little higher when they are about as relevant as others.
+        """
+        self._check_open()
+        question = " ".join(question.split())
+        if not question:
+            return Answer(question, False, (), ())
+        snapshot = self._snapshot
+        return await asyncio.to_thread(
+            self._ask_sync, snapshot, question, max(1, top_k), boost_module
+        )
+
+    def _ask_sync(
+        self,
+        snapshot: Snapshot,
+        question: str,
+        top_k: int,
+        boost_module: tuple[str, str] | None,
+    ) -> Answer:
+        hits = self._rank(snapshot, question, max(10, top_k * 4), boost_module)
+        return compose(question, hits, snapshot, self.ranking, top_k)
+
+    def _rank(
+        self,
+        snapshot: Snapshot,
+        question: str,
+        limit: int,
+        boost_module: tuple[str, str] | None = None,
+    ) -> list[Hit]:
+        query = self._embedder.encode([question])[0]
+        return rank(snapshot, query, question, self.ranking, limit=limit, boost_module=boost_module)
+
+    async def search(self, question: str, *, top_k: int = 10) -> list[Hit]:
+        """The `top_k` best passages, ranked, whatever their strength (no abstention)."""
+        self._check_open()
+        question = " ".join(question.split())
+        if not question:
+            return []
+        snapshot = self._snapshot
+        return await asyncio.to_thread(self._rank, snapshot, question, max(1, top_k))
+
+    def answerable(self, hits: list[Hit]) -> bool:
+        """Whether `ask` would answer given these hits (the search contract's `answered`).
+
+        Pass the result of `search(..., top_k=5)` or more: the decision looks at the top five.
+        """
+        from index.answer import is_answerable
+
+        return is_answerable(hits, self.ranking)
+
+    async def reload(self, *, progress: Progress | None = None) -> ReloadReport:
+        """Re-read the folders and swap in the new index; never raises for bad knowledge.
+
+        On errors the report has `ok=False` with every file, line and reason, and the previous
+        index keeps answering. Concurrent calls run one after the other.
+        """
+        self._check_open()
+        async with self._reload_lock:
+            started = time.perf_counter()
+            try:
+                result = await asyncio.to_thread(
+                    self._builder.build, self._snapshot, progress=progress
+                )
+                report = result.report
+                if result.snapshot is not None:
+                    self._snapshot = result.snapshot
+            except Exception as exc:
+                # Disk full, an unreadable index folder, a bug: the old index stays and the
+                # moderator is told; the traceback goes to the log.
+                log.exception("reload failed")
+                problem = Problem(self.config.home, None, f"reload failed: {exc}")
+                report = ReloadReport(
+                    False, errors=(problem,), seconds=time.perf_counter() - started
+                )
+            self._last_reload = report
+            self._last_reload_at = datetime.now(UTC)
+            log.info("reload: %s", report.summary())
+            return report
+
+    def status(self) -> IndexStatus:
+        """Counts, folders, model and times of the index currently answering."""
+        s = self._snapshot
+        return IndexStatus(
+            documents=len(s.documents),
+            chunks=len(s.chunks),
+            knowledge_dirs=self.config.knowledge_dirs,
+            model=f"{self.config.model_name} ({self._embedder.name})",
+            built_at=s.built_at,
+            last_reload=self._last_reload,
+            last_reload_at=self._last_reload_at,
+        )
+
+    @property
+    def stats(self) -> dict[str, object]:
+        """Build figures of the live index (chunks, tokens, truncated chunks, embedded)."""
+        return dict(self._snapshot.stats)
+
+    async def close(self) -> None:
+        """Stop answering; waits for a reload in progress. Safe to call twice."""
+        if self._closed:
+            return
+        async with self._reload_lock:
+            self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the knowledge base is closed")
+
+
+def _open_sync(
+    config: IndexConfig, progress: Progress | None
+) -> tuple[Embedder, Builder, Snapshot, ReloadReport | None]:
+    import faiss
+
+    # One query at a time is faster on one thread; builds are dominated by the model anyway.
+    faiss.omp_set_num_threads(1)
+    started = time.perf_counter()
+    embedder = open_embedder(config)
+    builder = Builder(
+        config.knowledge_dirs, config.home, config.index_dir, embedder, config.model_name
+    )
+    snapshot = builder.open_persisted()
+    if snapshot is not None:
+        result = builder.build(snapshot, progress=progress)
+        if result.snapshot is None:
+            for problem in result.report.errors:
+                log.warning("knowledge not reloaded, the saved index answers: %s", problem)
+            return embedder, builder, snapshot, result.report
+        changed = result.report if result.report.changed else None
+        log.info(
+            "index ready: %d chunks (%.2f s)",
+            len(result.snapshot.chunks),
+            time.perf_counter() - started,
+        )
+        return embedder, builder, result.snapshot, changed
+    result = builder.build(None, allow_errors=True, progress=progress)
+    if result.snapshot is None:  # only when allow_errors could not help
+        raise KnowledgeError(list(result.report.errors))
+    for problem in result.report.warnings:
+        log.warning("%s", problem)
+    return embedder, builder, result.snapshot, result.report

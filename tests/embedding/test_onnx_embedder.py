@@ -1,0 +1,93 @@
+"""The int8 ONNX embedder against the sentence-transformers reference, on the real model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from transformers import AutoTokenizer
+
+from index.embedder import TorchEmbedder
+from index.onnx_embedder import OnnxEmbedder
+
+from .texts import TEXTS
+
+pytestmark = pytest.mark.slow
+
+
+def test_vectors_match_the_torch_reference(
+    onnx_embedder: OnnxEmbedder,
+    torch_embedder: TorchEmbedder,
+    record_property: Callable[[str, object], None],
+) -> None:
+    reference = torch_embedder.encode(TEXTS)
+    # Batched as an index build does, and one at a time as queries are.
+    batched = onnx_embedder.encode(TEXTS)
+    alone = np.vstack([onnx_embedder.encode([text]) for text in TEXTS])
+    for how, vectors in (("batched", batched), ("alone", alone)):
+        cosines = np.sum(vectors * reference, axis=1)
+        record_property(f"{how}_mean_cosine", float(cosines.mean()))
+        record_property(f"{how}_min_cosine", float(cosines.min()))
+        report = f"{how}: mean {cosines.mean():.4f}, min {cosines.min():.4f} over {len(TEXTS)}"
+        assert cosines.mean() >= 0.98, report
+        assert cosines.min() >= 0.95, report
+
+
+def test_vectors_are_normalized_float32(onnx_embedder: OnnxEmbedder) -> None:
+    vectors = onnx_embedder.encode(TEXTS)
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (len(TEXTS), onnx_embedder.dim) == (len(TEXTS), 384)
+    assert vectors.flags.c_contiguous
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert onnx_embedder.encode([]).shape == (0, 384)
+
+
+def test_order_is_kept_despite_length_sorting(onnx_embedder: OnnxEmbedder) -> None:
+    # One text at a time vs all together (sorted, batched): each row stays with its text.
+    alone = np.vstack([onnx_embedder.encode([text]) for text in TEXTS])
+    together = onnx_embedder.encode(TEXTS)
+    # int8 activations are scaled per batch, so rows agree closely but not bit for bit.
+    assert np.min(np.sum(alone * together, axis=1)) > 0.98
+    assert np.argmax(together @ alone.T, axis=1).tolist() == list(range(len(TEXTS)))
+
+
+def test_count_tokens_agrees_with_the_hf_tokenizer(
+    onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder, model_path: Path
+) -> None:
+    hf = AutoTokenizer.from_pretrained(str(model_path))
+    expected = [len(ids) for ids in hf(TEXTS, truncation=False)["input_ids"]]
+    assert onnx_embedder.count_tokens(TEXTS) == expected
+    assert torch_embedder.count_tokens(TEXTS) == expected
+    assert max(expected) > 256, "the set must include texts the model truncates"
+
+
+def test_reads_256_tokens_not_the_packaged_128(onnx_embedder: OnnxEmbedder) -> None:
+    assert onnx_embedder.max_tokens == 256
+    head = " ".join(["alpha beta gamma delta"] * 40)  # ~160 word pieces
+    within = onnx_embedder.encode([head, head + " kubernetes networking " * 20])
+    past = onnx_embedder.encode([head * 2, head * 2 + " kubernetes networking " * 20])
+    # Words between token 160 and 256 change the vector; words past 256 are dropped.
+    assert float(within[0] @ within[1]) < 0.99
+    assert float(past[0] @ past[1]) > 0.9999
+
+
+def test_names_tell_backends_and_quantization_apart(
+    onnx_embedder: OnnxEmbedder, torch_embedder: TorchEmbedder
+) -> None:
+    assert onnx_embedder.name != torch_embedder.name
+    assert "int8" in onnx_embedder.name
+    assert torch_embedder.name.endswith(":torch-fp32")
+    # Both carry the same content hash of the model folder.
+    assert onnx_embedder.name.split(":")[0] == torch_embedder.name.split(":")[0]
+
+
+def test_parallel_batches_give_the_same_vectors_as_one_thread(
+    onnx_embedder: OnnxEmbedder, onnx_cache: Path
+) -> None:
+    (entry,) = (p for p in onnx_cache.iterdir() if not p.name.startswith("."))
+    serial = OnnxEmbedder(entry, threads=1, batch_tokens=256)
+    parallel = OnnxEmbedder(entry, threads=3, batch_tokens=256)
+    texts = TEXTS * 3  # many batches, so the workers really interleave
+    np.testing.assert_array_equal(parallel.encode(texts), serial.encode(texts))

@@ -1,0 +1,69 @@
+"""Text repair and Markdown clean-up: mojibake fixed, line numbers kept, URLs out of the text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from index.repair import blank_html_comments, links, plain, plain_line, repair
+
+
+@pytest.mark.parametrize(
+    ("broken", "fixed"),
+    [
+        ("2 min read ยท Dec. 6, 2023", "2 min read · Dec. 6, 2023"),  # UTF-8 read as cp874
+        ("Featured Job ๐Ÿ‘€", "Featured Job 👀"),  # cp874 with Windows-1252 holes
+        ("**ðŸš§ This learning path is in beta!**", "**🚧 This learning path is in beta!**"),
+        ("Aurélien GÃ©ron", "Aurélien Géron"),
+        ("line one\r\nline two\r", "line one\nline two\n"),
+    ],
+)
+def test_mojibake_is_repaired(broken: str, fixed: str) -> None:
+    assert repair(broken) == fixed
+
+
+def test_genuine_thai_text_is_left_alone() -> None:
+    assert repair("สวัสดีครับ") == "สวัสดีครับ"
+
+
+def test_html_comments_vanish_but_keep_line_numbers() -> None:
+    text = "a\n<!-- one\ntwo -->\nb <!-- x --> c\n"
+    out = blank_html_comments(text)
+    assert "<!--" not in out
+    assert "one" not in out
+    assert out.count("\n") == text.count("\n")
+    assert out.split("\n")[3] == "b  c"
+
+
+def test_plain_keeps_link_text_and_drops_urls_and_markup() -> None:
+    line = "- **Read** the [XGBoost docs](https://xgboost.readthedocs.io/) or <https://a.b/c> now"
+    assert plain_line(line) == "Read the XGBoost docs or now"
+    assert links(line) == [("XGBoost docs", "https://xgboost.readthedocs.io/")]
+
+
+def test_plain_drops_headings_tables_and_reference_definitions() -> None:
+    text = "## Title\n| a | b |\n|---|---|\n[ref]: https://x.y\nsee [the ref][ref]"
+    assert plain(text) == "Title\na b\nsee the ref"
+
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8)
+_url = st.builds(lambda host, p: f"https://{host}.org/{p}", _word, _word)
+_piece = st.one_of(
+    _word,
+    st.builds(lambda w: f"**{w}**", _word),
+    st.builds(lambda w, u: f"[{w}]({u})", _word, _url),
+    _url,
+)
+
+
+@given(st.lists(_piece, min_size=1, max_size=12))
+def test_plain_line_never_leaks_urls_or_link_markup(pieces: list[str]) -> None:
+    out = plain_line("- " + " ".join(pieces))
+    assert "http" not in out
+    assert "](" not in out
+    assert "**" not in out
+    for piece in pieces:
+        if not piece.startswith("http"):
+            word = piece.strip("*[").split("]")[0]
+            assert word in out
