@@ -1,0 +1,1 @@
+"""Questions and answers: asking the knowledge base, logging, feedback, answer channels, gaps."""

@@ -1,0 +1,196 @@
+"""QuestionService: ask the knowledge base, log every question, votes, answer channels, gaps.
+
+Plain async code with no Discord imports: the Discord cogs and the terminal call the same methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from bot.errors import InvalidInput, NotFound
+from bot.storage.guild_config import GuildConfigRepository
+from bot.storage.questions import GapRow, QuestionRepository, ShownSource
+
+if TYPE_CHECKING:
+    from bot.storage.db import Database
+    from bot.study.models import CurrentModule
+    from bot.study.service import StudyService
+    from index.documents import Answer
+    from index.search import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+Via = Literal["slash", "mention", "channel", "cli"]
+_WORDS = re.compile(r"\w+")
+
+
+def clean_question(text: str) -> str:
+    """The question with surrounding space removed; InvalidInput when empty or too long."""
+    question = " ".join(text.split())
+    if not question:
+        raise InvalidInput("Ask a question in words, for example: what is overfitting?")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            f"Your question is {len(question)} characters long; please keep it under "
+            f"{MAX_QUESTION_CHARS} (a short question also finds better passages)."
+        )
+    return question
+
+
+def normalize(question: str) -> str:
+    """Casefolded words only, so "What is RAG?" and "what is rag" count as one gap."""
+    return " ".join(_WORDS.findall(question.casefold()))
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    """An answer and the id it was logged under (the feedback buttons carry that id)."""
+
+    question_id: int
+    answer: Answer
+    module: CurrentModule | None = None  # the learner's current module, when they have a plan
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """A stored vote and the voter's previous vote on the same answer."""
+
+    helpful: bool
+    previous: bool | None
+
+
+@dataclass(frozen=True)
+class ChannelToggle:
+    """The result of `/config answer-channel`: whether it was added, and the channels now set."""
+
+    channel_id: int
+    added: bool
+    channels: frozenset[int]
+
+
+@dataclass(frozen=True)
+class GapsReport:
+    """What the knowledge base is missing, according to learners."""
+
+    since: datetime
+    unanswered: tuple[GapRow, ...]
+    disliked: tuple[GapRow, ...]
+
+
+class QuestionService:
+    """Everything about questions, independent of where they are asked."""
+
+    def __init__(
+        self, kb: KnowledgeBase, db: Database, study: StudyService, *, top_k: int = 3
+    ) -> None:
+        self._kb = kb
+        self._study = study  # a learner's current module ranks a little higher
+        self._questions = QuestionRepository(db)
+        self._config = GuildConfigRepository(db)
+        self.top_k = top_k
+        # on_message consults this for every message, so it is kept in memory per guild.
+        self._channels: dict[int, frozenset[int]] = {}
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        user_id: int,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        via: Via = "slash",
+        boost_module: tuple[str, str] | None = None,
+    ) -> AskOutcome | None:
+        """Answer and log a question. None when `message_id` was already answered (a replayed
+        gateway event or a second bot process), so no message is ever answered twice.
+
+        `boost_module` = (path id, module id) of the learner's current module, ranked a little
+        higher when about as relevant as other passages."""
+        text = clean_question(question)
+        module = None
+        if boost_module is None and guild_id is not None:
+            module = await self._study.current_module(guild_id, user_id)
+            if module is not None:
+                boost_module = (module.path_id, module.module_id)
+        answer = await self._kb.ask(text, top_k=self.top_k, boost_module=boost_module)
+        shown = tuple(
+            ShownSource(p.citation.title, p.citation.section, p.citation.url, p.citation.source)
+            for p in answer.passages
+        )
+        # One write per question, after the answer: the unique message id decides which
+        # process (or replayed event) gets to reply.
+        question_id = await self._questions.add(
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            message_id=message_id,
+            via=via,
+            question=text,
+            normalized=normalize(text),
+            answered=answer.answered,
+            top_score=max((p.score for p in answer.passages), default=None),
+            sources=shown,
+            asked_at=datetime.now(UTC),
+        )
+        if question_id is None:
+            log.info("message %s already answered; not answering again", message_id)
+            return None
+        log.info(
+            "question %d guild=%s via=%s answered=%s sources=%d",
+            question_id,
+            guild_id,
+            via,
+            answer.answered,
+            len(shown),
+        )
+        return AskOutcome(question_id, answer, module)
+
+    async def vote(self, question_id: int, user_id: int, *, helpful: bool) -> VoteOutcome:
+        """Record a 👍 (helpful) or 👎 on an answer; voting again changes the vote."""
+        if await self._questions.get(question_id) is None:
+            raise NotFound("That answer is no longer in my records, so the vote was not saved.")
+        previous = await self._questions.vote(question_id, user_id, helpful, datetime.now(UTC))
+        return VoteOutcome(helpful, previous)
+
+    async def answer_channels(self, guild_id: int) -> frozenset[int]:
+        """The channels of a guild where every message is answered."""
+        cached = self._channels.get(guild_id)
+        if cached is None:
+            cached = self._channels[guild_id] = await self._config.answer_channels(guild_id)
+        return cached
+
+    async def toggle_answer_channel(
+        self, guild_id: int, channel_id: int, *, by: int
+    ) -> ChannelToggle:
+        """Add a channel to the answer channels, or remove it when it is already one."""
+        added = await self._config.toggle_answer_channel(
+            guild_id, channel_id, by, datetime.now(UTC)
+        )
+        channels = self._channels[guild_id] = await self._config.answer_channels(guild_id)
+        log.info(
+            "guild=%s answer channel %s %s", guild_id, channel_id, "added" if added else "removed"
+        )
+        return ChannelToggle(channel_id, added, channels)
+
+    async def gaps(self, guild_id: int | None, *, days: int = 30, limit: int = 10) -> GapsReport:
+        """Unanswered and 👎 questions of the last `days` days, most frequent first."""
+        if not 1 <= days <= 365:
+            raise InvalidInput("Choose between 1 and 365 days.")
+        since = datetime.now(UTC) - timedelta(days=days)
+        unanswered = await self._questions.unanswered(guild_id, since, limit)
+        disliked = await self._questions.disliked(guild_id, since, limit)
+        return GapsReport(since, tuple(unanswered), tuple(disliked))
+
+    async def member_history(self, guild_id: int | None, user_id: int) -> list[dict[str, Any]]:
+        """What a member asked and how they voted, JSON-ready (their data export)."""
+        return await self._questions.member_history(guild_id, user_id)
+
+    async def forget_member(self, guild_id: int | None, user_id: int) -> int:
+        """Delete a member's questions and votes (for a data-deletion request)."""
+        return await self._questions.delete_user(guild_id, user_id)

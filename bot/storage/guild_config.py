@@ -1,0 +1,39 @@
+"""Repository for per-guild settings moderators change from Discord (answer channels)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.db import Database
+
+
+class GuildConfigRepository:
+    """All SQL about guild configuration."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def answer_channels(self, guild_id: int) -> frozenset[int]:
+        """The channels of `guild_id` where every message is treated as a question."""
+        rows = await self._db.fetch_all(
+            "SELECT channel_id FROM answer_channels WHERE guild_id = ?", (guild_id,)
+        )
+        return frozenset(int(r["channel_id"]) for r in rows)
+
+    async def toggle_answer_channel(
+        self, guild_id: int, channel_id: int, by: int, at: datetime
+    ) -> bool:
+        """Add the channel, or remove it when already there; True when it was added."""
+        async with self._db.transaction():
+            removed = await self._db.execute(
+                "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
+                (guild_id, channel_id),
+            )
+            if removed.rowcount:
+                return False
+            await self._db.execute(
+                "INSERT INTO answer_channels (guild_id, channel_id, added_by, added_at)"
+                " VALUES (?, ?, ?, ?)",
+                (guild_id, channel_id, by, at.isoformat()),
+            )
+        return True
