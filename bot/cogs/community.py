@@ -1,0 +1,124 @@
+"""Opt-in community features: `/remind set|off` (daily DM) and `/leaderboard show|join|leave`.
+
+The cog owns the reminder loop (`bot/reminders.py`): it starts when the cog loads and stops
+when it unloads, so the bot's setup only adds the cog.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import NO_PINGS
+from bot.cogs.study import IN_SERVERS, log_command, scope_of
+from bot.reminders import Reminders
+from bot.study.service import StudyService
+from bot.study_embeds import leaderboard_embed, reminder_set_text
+
+log = logging.getLogger(__name__)
+
+
+class CommunityCog(commands.Cog):
+    """Reminders and the leaderboard: both off until the learner turns them on."""
+
+    remind = app_commands.Group(
+        name="remind",
+        description="A daily DM when your streak is at risk (opt-in).",
+        guild_only=True,
+        allowed_contexts=IN_SERVERS,
+    )
+    leaderboard = app_commands.Group(
+        name="leaderboard",
+        description="Study time in this server, for those who joined (opt-in).",
+        guild_only=True,
+        allowed_contexts=IN_SERVERS,
+    )
+
+    def __init__(self, client: discord.Client, study: StudyService) -> None:
+        self.study = study
+        self.reminders = Reminders(client, study)
+
+    async def cog_load(self) -> None:
+        """Start the reminder loop (it waits until the bot is ready)."""
+        self.reminders.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the reminder loop."""
+        await self.reminders.stop()
+
+    @remind.command(
+        name="set", description="DM me at this local time on days my streak is at risk."
+    )
+    @app_commands.describe(time="Your local time, HH:MM in 24-hour time, e.g. 19:30.")
+    async def remind_set(self, interaction: discord.Interaction, time: str) -> None:
+        """Turn the daily reminder on at `time` in the learner's timezone."""
+        scope = scope_of(interaction)
+        at = await self.study.set_reminder(scope, interaction.user.id, time)
+        learner = await self.study.learner(scope, interaction.user.id)
+        zone = learner.timezone if learner and learner.timezone else self.study.default_timezone
+        log_command(interaction, f"at={at}")
+        await interaction.response.send_message(
+            reminder_set_text(at, zone, explicit_zone=bool(learner and learner.timezone)),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @remind.command(name="off", description="Stop the daily streak reminder.")
+    async def remind_off(self, interaction: discord.Interaction) -> None:
+        """Turn the daily reminder off."""
+        await self.study.set_reminder(scope_of(interaction), interaction.user.id, None)
+        log_command(interaction)
+        await interaction.response.send_message(
+            reminder_set_text(None, "", explicit_zone=True),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @leaderboard.command(
+        name="show", description="Who studied most in this server (joined learners)."
+    )
+    @app_commands.describe(period="This week (from Monday) or this month; default this week.")
+    @app_commands.choices(
+        period=[
+            app_commands.Choice(name="This week", value="week"),
+            app_commands.Choice(name="This month", value="month"),
+        ]
+    )
+    async def leaderboard_show(
+        self, interaction: discord.Interaction, period: str = "week"
+    ) -> None:
+        """The top learners who joined, by study time; posted in the channel, pinging nobody."""
+        entries = await self.study.leaderboard(scope_of(interaction), period)
+        log_command(interaction, f"period={period} shown={len(entries)}")
+        guild_name = interaction.guild.name if interaction.guild else "this server"
+        await interaction.response.send_message(
+            embed=leaderboard_embed(entries, period, guild_name), allowed_mentions=NO_PINGS
+        )
+
+    @leaderboard.command(
+        name="join", description="Show your study time on this server's leaderboard."
+    )
+    async def leaderboard_join(self, interaction: discord.Interaction) -> None:
+        """Opt in."""
+        await self.study.set_leaderboard(scope_of(interaction), interaction.user.id, True)
+        log_command(interaction)
+        await interaction.response.send_message(
+            "You're on this server's leaderboard: `/leaderboard show` lists study time this week "
+            "or month. `/leaderboard leave` takes you off at any time.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @leaderboard.command(name="leave", description="Take your study time off the leaderboard.")
+    async def leaderboard_leave(self, interaction: discord.Interaction) -> None:
+        """Opt out."""
+        await self.study.set_leaderboard(scope_of(interaction), interaction.user.id, False)
+        log_command(interaction)
+        await interaction.response.send_message(
+            "You're off the leaderboard; your study time is no longer shown to others.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )

@@ -1,0 +1,156 @@
+"""Privacy: `/mydata export` (a JSON file) and `/mydata delete` (after a confirm click).
+
+Both act on the caller's data in this server only. The delete prompt is ephemeral and its
+buttons answer only the member who asked; anyone else's click is refused and deletes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.common import NO_PINGS, UNEXPECTED, send_ephemeral, user_message
+from bot.cogs.study import IN_SERVERS, log_command, scope_of
+from bot.qa.service import QuestionService
+from bot.study.service import StudyService
+from bot.study_embeds import deleted_text, export_file, plural
+
+log = logging.getLogger(__name__)
+
+CONFIRM_SECONDS = 120.0
+
+
+class ConfirmDelete(discord.ui.View):
+    """Delete / Cancel under the prompt; only `owner_id` may click, within two minutes."""
+
+    def __init__(
+        self,
+        study: StudyService,
+        questions: QuestionService | None,
+        scope: int,
+        owner_id: int,
+    ) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.study = study
+        self.questions = questions
+        self.scope = scope
+        self.owner_id = owner_id
+        self.prompt: discord.Interaction | None = None  # the command, to edit on timeout
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Refuse anyone but the member whose data it is."""
+        if interaction.user.id == self.owner_id and interaction.guild_id == self.scope:
+            return True
+        log.warning(
+            "mydata delete click refused guild=%s owner=%s clicker=%s",
+            interaction.guild_id,
+            self.owner_id,
+            interaction.user.id,
+        )
+        await send_ephemeral(
+            interaction, "Only the member who asked can confirm deleting their own data."
+        )
+        return False
+
+    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger, emoji="🗑️")
+    async def confirm(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
+        """Delete everything, then replace the prompt with what was removed."""
+        self.stop()
+        deleted = await self.study.delete_data(self.scope, self.owner_id)
+        if self.questions is not None:
+            # The questions they asked and their votes are theirs too.
+            await self.questions.forget_member(self.scope, self.owner_id)
+        log.info("/mydata delete confirmed guild=%s user=%s", self.scope, self.owner_id)
+        await interaction.response.edit_message(
+            content=deleted_text(deleted), view=None, allowed_mentions=NO_PINGS
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
+        """Keep everything."""
+        self.stop()
+        await interaction.response.edit_message(
+            content="Cancelled: nothing was deleted.", view=None, allowed_mentions=NO_PINGS
+        )
+
+    async def on_timeout(self) -> None:
+        """Take the buttons away so an old prompt cannot delete anything later."""
+        if self.prompt is None:
+            return
+        # The ephemeral prompt may be dismissed or expired: then there is nothing to tidy.
+        with contextlib.suppress(discord.HTTPException):
+            await self.prompt.edit_original_response(
+                content="No confirmation within two minutes: nothing was deleted.", view=None
+            )
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """A click always gets an answer: the error's sentence, or a logged apology."""
+        message = user_message(error)
+        if message is None:
+            log.error(
+                "mydata delete failed guild=%s user=%s",
+                interaction.guild_id,
+                interaction.user.id,
+                exc_info=error,
+            )
+        await send_ephemeral(interaction, message or UNEXPECTED)
+
+
+class MyDataCog(commands.Cog):
+    """Export or delete what Waypoint stores about you in this server."""
+
+    mydata = app_commands.Group(
+        name="mydata",
+        description="Your study data in this server: download it or delete it.",
+        guild_only=True,
+        allowed_contexts=IN_SERVERS,
+    )
+
+    def __init__(self, study: StudyService, questions: QuestionService | None = None) -> None:
+        self.study = study
+        self.questions = questions
+
+    @mydata.command(name="export", description="Download everything stored about you here (JSON).")
+    async def export(self, interaction: discord.Interaction) -> None:
+        """Attach the learner's data as a JSON file, visible to them only."""
+        scope = scope_of(interaction)
+        data = await self.study.export_data(scope, interaction.user.id)
+        if self.questions is not None:
+            data["questions"] = await self.questions.member_history(scope, interaction.user.id)
+        plans, checkins = len(data["plans"]), len(data["checkins"])
+        log_command(interaction, f"checkins={checkins}")
+        await interaction.response.send_message(
+            "Everything Waypoint stores about you in this server: "
+            f"{plural(plans, 'plan')} and {plural(checkins, 'check-in')}.",
+            file=export_file(data, scope, interaction.filesize_limit),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @mydata.command(name="delete", description="Delete all your study data in this server.")
+    async def delete(self, interaction: discord.Interaction) -> None:
+        """Ask for confirmation with buttons; nothing is deleted before the confirm click."""
+        scope = scope_of(interaction)
+        view = ConfirmDelete(self.study, self.questions, scope, interaction.user.id)
+        view.prompt = interaction
+        log_command(interaction, "asked")
+        await interaction.response.send_message(
+            "Delete **all** your study data in this server — plans, check-ins, streaks, "
+            "timezone, reminder and leaderboard settings, the questions you asked and your "
+            "votes? This cannot be undone. "
+            "(`/mydata export` first if you want a copy.)",
+            view=view,
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )

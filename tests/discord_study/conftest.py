@@ -1,0 +1,187 @@
+"""Fixtures for the study commands: the real bot on the fake Discord, two servers, a clock.
+
+The bot shares the session's knowledge base (embedding model loaded once) for questions; its
+study service reads the roadmaps of `tests/discord_study/knowledge` and runs on a clock the test
+controls, so streaks across midnight and reminders at a local time are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.app import Services
+from bot.client import WaypointBot, create_bot
+from bot.config import Settings
+from bot.qa.service import QuestionService
+from bot.storage.db import Database
+from bot.study.service import StudyService
+from index.catalog import Catalog, load_catalog
+from index.search import KnowledgeBase
+from tests.discord_bot.conftest import (  # noqa: F401  (fixtures re-used by name)
+    SESSION_LOOP,
+    index_root,
+    knowledge,
+    knowledge_dir,
+    make_settings,
+)
+from tests.fake_discord import FakeDiscord, Guild, Interaction, Member
+
+STUDY_KNOWLEDGE = Path(__file__).with_name("knowledge")
+TABLES = ("learners", "plans", "plan_modules", "completions", "checkins")
+
+__all__ = ["SESSION_LOOP", "Clock", "StudyBot", "StudyWorld"]
+
+
+class Clock:
+    """A settable UTC clock for the study service."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        """Set the time, e.g. "2026-03-10T14:50:00+00:00"."""
+        self.now = datetime.fromisoformat(iso).astimezone(UTC)
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class StudyWorld:
+    """Two servers; alice and bob are members of both."""
+
+    fake: FakeDiscord
+    guild: Guild
+    other: Guild
+    alice: Member
+    bob: Member
+    alice_elsewhere: Member  # alice in `other`
+    bob_elsewhere: Member
+
+
+@dataclass
+class StudyBot:
+    """The started bot, its services and the clock its study service reads."""
+
+    bot: WaypointBot
+    services: Services
+    clock: Clock
+    task: asyncio.Task[None]
+
+    @property
+    def study(self) -> StudyService:
+        return self.services.study
+
+    async def counts(self) -> dict[str, int]:
+        """Rows in every study table (to show a refused command wrote nothing)."""
+        return {
+            t: int(await self.services.db.fetch_value(f"SELECT count(*) FROM {t}")) for t in TABLES
+        }
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        await asyncio.wait_for(self.task, 10)
+        await self.services.db.close()
+
+
+@pytest.fixture(scope="session")
+def study_catalog() -> Catalog:
+    catalog = load_catalog([STUDY_KNOWLEDGE])
+    assert not catalog.problems, catalog.problems
+    return catalog
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def world() -> AsyncIterator[StudyWorld]:
+    """A fresh fake Discord per test with two servers, discord.py pointed at it."""
+    fake = FakeDiscord(heartbeat_interval_ms=250)
+    guild = fake.add_guild("Study Hall", channels=("general",))
+    other = fake.add_guild("Night Owls", channels=("lobby",))
+    alice = fake.add_member(guild, "alice")
+    bob = fake.add_member(guild, "bob")
+    built = StudyWorld(
+        fake=fake,
+        guild=guild,
+        other=other,
+        alice=alice,
+        bob=bob,
+        alice_elsewhere=other.add_member(alice.user),
+        bob_elsewhere=other.add_member(bob.user),
+    )
+    await fake.start()
+    with fake.configured():
+        yield built
+    await fake.stop()
+
+
+StartStudyBot = Callable[..., Awaitable[StudyBot]]
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def start_study_bot(
+    knowledge: KnowledgeBase,  # noqa: F811
+    make_settings: Callable[..., Settings],  # noqa: F811
+    study_catalog: Catalog,
+) -> AsyncIterator[StartStudyBot]:
+    """Start a bot on `settings` and `clock` (a restart passes the same ones); stopped after."""
+    started: list[StudyBot] = []
+
+    async def start(settings: Settings, clock: Clock) -> StudyBot:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = await Database.open(settings.database_path)
+        study = StudyService(db, lambda: study_catalog, default_timezone="UTC", clock=clock)
+        questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
+        services = Services(settings, db, study, knowledge, questions)
+        bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
+        task = asyncio.create_task(bot.start("fake-token"))
+        running = StudyBot(bot, services, clock, task)
+        started.append(running)
+        for _ in range(1000):
+            if bot.is_ready():
+                return running
+            if task.done():
+                task.result()
+                raise AssertionError("the bot stopped before it was ready")
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot was not ready within 10 s")
+
+    yield start
+    for running in started:
+        if not running.bot.is_closed():
+            await running.stop()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def running(
+    start_study_bot: StartStudyBot,
+    make_settings: Callable[..., Settings],  # noqa: F811
+    world: StudyWorld,
+) -> StudyBot:
+    """The bot connected to `world`; the clock starts on Tuesday 2026-03-10 12:00 UTC."""
+    return await start_study_bot(make_settings(), Clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC)))
+
+
+async def make_plan(
+    world: StudyWorld, who: Member, guild: Guild | None = None, **options: Any
+) -> Interaction:
+    """`/plan new` with sensible defaults (Practical ML, software engineer, 10 h a week)."""
+    values: dict[str, Any] = {
+        "path": "practical-ml",
+        "background": "software-engineer",
+        "hours_per_week": 10,
+    }
+    values.update(options)
+    result = await world.fake.slash(guild or world.guild, who, "plan new", **values)
+    assert result.ephemeral
+    return result

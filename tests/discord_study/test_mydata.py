@@ -1,0 +1,127 @@
+"""`/mydata export` and `/mydata delete` (confirmed only by the member who asked)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.discord_study.conftest import SESSION_LOOP, StudyBot, StudyWorld, make_plan
+
+pytestmark = SESSION_LOOP
+
+
+async def _some_data(world: StudyWorld) -> None:
+    for guild, who in ((world.guild, world.alice), (world.other, world.alice_elsewhere)):
+        await make_plan(world, who, guild, done="python-basics")
+        await world.fake.slash(
+            guild, who, "checkin", minutes=40, module="statistics", note="z-scores"
+        )
+
+
+async def test_export_is_a_private_json_file(running: StudyBot, world: StudyWorld) -> None:
+    await _some_data(world)
+    result = await world.fake.slash(world.guild, world.alice, "mydata export")
+    assert result.ephemeral
+    assert result.message.content.endswith("1 plan and 1 check-in.")
+    [attachment] = result.message.attachments
+    assert attachment.filename == f"waypoint-data-{world.guild.id}.json"
+    data = json.loads(attachment.data)
+    assert data["scope"] == world.guild.id
+    assert data["user_id"] == world.alice.id
+    assert [c["note"] for c in data["checkins"]] == ["z-scores"]
+    assert data["completed_modules"][0]["module"] == "python-basics"
+
+    nothing = await world.fake.slash(world.guild, world.bob, "mydata export")
+    assert json.loads(nothing.message.attachments[0].data)["checkins"] == []
+
+
+async def _rows(running: StudyBot, guild_id: int, user_id: int) -> int:
+    total = 0
+    for table in ("learners", "plans", "completions", "checkins"):
+        total += await running.services.db.fetch_value(
+            f"SELECT count(*) FROM {table} WHERE scope = ? AND user_id = ?", (guild_id, user_id)
+        )
+    return total
+
+
+async def test_delete_needs_the_owners_confirm_click(running: StudyBot, world: StudyWorld) -> None:
+    await _some_data(world)
+    fake = world.fake
+    stored = await _rows(running, world.guild.id, world.alice.id)
+    assert stored > 0
+
+    prompt = await fake.slash(world.guild, world.alice, "mydata delete")
+    assert prompt.ephemeral
+    assert "cannot be undone" in prompt.message.content
+    confirm, cancel = prompt.message.custom_ids
+    assert await _rows(running, world.guild.id, world.alice.id) == stored  # asking deletes nothing
+
+    stranger = await fake.click(prompt.message, confirm, world.bob)
+    assert stranger.ephemeral
+    assert stranger.message.content == (
+        "Only the member who asked can confirm deleting their own data."
+    )
+    assert await _rows(running, world.guild.id, world.alice.id) == stored
+
+    cancelled = await fake.click(prompt.message, cancel, world.alice)
+    assert prompt.message.content == "Cancelled: nothing was deleted."
+    assert not prompt.message.components
+    assert cancelled.callback_type == 7  # the prompt itself was updated
+    assert await _rows(running, world.guild.id, world.alice.id) == stored
+
+    again = await fake.slash(world.guild, world.alice, "mydata delete")
+    confirm, _ = again.message.custom_ids
+    await fake.click(again.message, confirm, world.alice)
+    assert again.message.content == (
+        "Deleted: 1 check-in, 1 plan and 1 completed module, with your timezone, reminder and "
+        "leaderboard settings in this server."
+    )
+    assert not again.message.components
+    assert await _rows(running, world.guild.id, world.alice.id) == 0
+    # Her data in the other server is untouched.
+    assert await _rows(running, world.other.id, world.alice.id) == stored
+    gone = await fake.slash(world.guild, world.alice, "plan show")
+    assert "no study plan yet" in gone.message.content
+
+
+async def test_an_unanswered_prompt_expires_without_deleting(
+    running: StudyBot, world: StudyWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cogs.mydata
+
+    monkeypatch.setattr(bot.cogs.mydata, "CONFIRM_SECONDS", 0.3)
+    await _some_data(world)
+    stored = await _rows(running, world.guild.id, world.alice.id)
+    prompt = await world.fake.slash(world.guild, world.alice, "mydata delete")
+    assert len(prompt.message.custom_ids) == 2
+    await world.fake.wait_for(lambda: not prompt.message.components, 5.0, "the prompt to expire")
+    assert prompt.message.content == "No confirmation within two minutes: nothing was deleted."
+    assert await _rows(running, world.guild.id, world.alice.id) == stored
+
+
+async def test_questions_and_votes_are_part_of_my_data(
+    running: StudyBot, world: StudyWorld
+) -> None:
+    fake = world.fake
+    asked = await fake.slash(world.guild, world.alice, "ask", question="what is overfitting?")
+    await fake.slash(world.guild, world.bob, "ask", question="what is a feature store?")
+    if asked.message.custom_ids:
+        await fake.click(asked.message, asked.message.custom_ids[0], world.alice)
+
+    export = await fake.slash(world.guild, world.alice, "mydata export")
+    history = json.loads(export.message.attachments[0].data)["questions"]
+    assert [q["question"] for q in history if "question" in q] == ["what is overfitting?"]
+
+    async def asked_by(user_id: int) -> int:
+        count: int = await running.services.db.fetch_value(
+            "SELECT count(*) FROM questions WHERE guild_id = ? AND user_id = ?",
+            (world.guild.id, user_id),
+        )
+        return count
+
+    prompt = await fake.slash(world.guild, world.alice, "mydata delete")
+    assert "the questions you asked" in prompt.message.content
+    await fake.click(prompt.message, prompt.message.custom_ids[0], world.alice)
+    assert await asked_by(world.alice.id) == 0
+    assert await asked_by(world.bob.id) == 1

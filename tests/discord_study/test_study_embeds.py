@@ -1,0 +1,103 @@
+"""Study replies within Discord's limits, and the autocomplete helpers, as pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.cogs.study import date_choices, done_choices
+from bot.study import planner
+from bot.study.models import Plan
+from bot.study_embeds import bar, hours_text, plan_embed
+from index.catalog import Module, Roadmap, load_catalog
+from tests.fake_discord.models import check_embed_limits
+
+
+def _plan_from(roadmap: Roadmap, background: str, hours: float) -> Plan:
+    draft = planner.build_plan(roadmap, background, hours, date(2026, 1, 5))
+    return Plan(
+        id=1,
+        scope=1,
+        user_id=1,
+        path_id=draft.path_id,
+        path_title=draft.path_title,
+        background=draft.background,
+        hours_per_week=draft.hours_per_week,
+        start=draft.start,
+        finish=draft.finish,
+        created_at=datetime(2026, 1, 5, tzinfo=UTC),
+        modules=draft.modules,
+    )
+
+
+def test_every_real_plan_fits_discord() -> None:
+    """Every path of the real knowledge base, at the slowest pace (years long), fits an embed."""
+    catalog = load_catalog([Path(__file__).parents[2] / "knowledge"])
+    assert catalog.roadmaps
+    for roadmap in catalog.roadmaps.values():
+        for background in planner.backgrounds_for(roadmap):
+            plan = _plan_from(roadmap, background, 1)
+            embed = plan_embed(plan).to_dict()
+            assert not check_embed_limits([embed]), (roadmap.id, background)
+            assert len(embed["fields"]) == len(roadmap.modules)
+
+
+def test_a_plan_with_more_modules_than_fields_still_fits() -> None:
+    modules = tuple(
+        Module(f"m{i}", f"Module number {i} with a long descriptive title", i, 2, 3, 10, "s")
+        for i in range(60)
+    )
+    plan = _plan_from(Roadmap("long", "A Very Long Path", "s", modules), "beginner", 5)
+    embed = plan_embed(plan).to_dict()
+    assert not check_embed_limits([embed])
+    assert "more modules: `/plan export` has them all" in embed["description"]
+
+
+MODULES = [("python-basics", "Python Basics"), ("statistics", "Statistics"), ("ml", "ML")]
+
+
+def test_done_choices_extend_the_typed_list() -> None:
+    assert [c.value for c in done_choices(MODULES, "")] == ["python-basics", "statistics", "ml"]
+    assert [c.value for c in done_choices(MODULES, "python-basics, st")] == [
+        "python-basics, statistics"
+    ]
+    # A title typed in full counts as that module; chosen modules are not offered again.
+    assert [c.value for c in done_choices(MODULES, "Python Basics,")] == [
+        "python-basics, statistics",
+        "python-basics, ml",
+    ]
+    # A complete id is offered as it is first, so the learner can stop there.
+    assert next(c.value for c in done_choices(MODULES, "statistics")) == "statistics"
+    assert done_choices(MODULES, "nothing-like-this") == []
+
+
+def test_date_choices_cover_the_backdating_window() -> None:
+    choices = date_choices(date(2026, 3, 10), "")
+    assert len(choices) == 8
+    assert choices[0].value == "2026-03-10"
+    assert choices[0].name.startswith("Today")
+    assert choices[1].name.startswith("Yesterday — Mon 09 Mar")
+    assert [c.value for c in date_choices(date(2026, 3, 10), "03-05")] == ["2026-03-05"]
+
+
+def test_small_formatters() -> None:
+    assert bar(0) == "▱" * 10
+    assert bar(100) == "▰" * 10
+    assert bar(250) == "▰" * 10
+    assert bar(34) == "▰▰▰▱▱▱▱▱▱▱"
+    assert [hours_text(m) for m in (5, 60, 65, 600)] == ["5 min", "1 h", "1 h 05 min", "10 h"]
+
+
+def test_a_large_export_is_compressed_to_fit() -> None:
+    import gzip
+    import json
+
+    from bot.study_embeds import export_file
+
+    data = {"checkins": [{"note": "x" * 400, "minutes": i} for i in range(50)]}
+    small = export_file(data, 7, limit=10 * 1024 * 1024)
+    assert small.filename == "waypoint-data-7.json"
+    assert json.loads(small.fp.read()) == data
+    big = export_file(data, 7, limit=1000)
+    assert big.filename == "waypoint-data-7.json.gz"
+    assert json.loads(gzip.decompress(big.fp.read())) == data
