@@ -27,7 +27,7 @@ COPY knowledge ./knowledge
 RUN pip install .
 
 # Export the int8 ONNX model once at build time so the container starts offline and fast.
-RUN python -m index.onnx_export --out "$WAYPOINT_MODEL_CACHE_DIR"
+RUN python -m index.onnx_export --cache-dir "$WAYPOINT_MODEL_CACHE_DIR"
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin waypoint \
     && mkdir -p /data \

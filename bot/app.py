@@ -57,6 +57,7 @@ def index_config(settings: Settings) -> IndexConfig:
         model_path=settings.model_path,
         model_name=settings.model,
         backend=settings.embedding_backend,
+        models_dir=settings.models_dir,
     )
 
 

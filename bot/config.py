@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     )
     model_cache_dir: Path | None = Field(
         default=None,
-        description="Where the exported ONNX model is kept (default: <data_dir>/models).",
+        description="Where the exported ONNX model is kept (default: <data_dir>/index/models).",
     )
     embedding_backend: Literal["onnx", "torch"] = Field(
         default="onnx", description="onnx (int8, fast, no torch at query time) or torch."
@@ -126,7 +126,7 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         """Exported (ONNX) models; baked into the Docker image, else under the data dir."""
-        return self.model_cache_dir or self.data_dir / "models"
+        return self.model_cache_dir or self.index_dir / "models"
 
     @property
     def database_path(self) -> Path:

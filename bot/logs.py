@@ -32,5 +32,7 @@ def configure_logging(level: str = "INFO", *, secret: str | None = None) -> None
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # discord.py's HTTP layer is chatty at INFO; keep its warnings.
-    logging.getLogger("discord.http").setLevel(max(logging.WARNING, root.level))
+    # Libraries that narrate routine work at INFO (discord.py's HTTP layer, FAISS choosing its
+    # CPU build, model loading): keep their warnings only.
+    for name in ("discord.http", "faiss.loader", "sentence_transformers", "transformers"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

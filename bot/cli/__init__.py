@@ -7,6 +7,7 @@ discord.py) happen inside the verbs, so `waypoint --help` answers at once.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -34,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = common.load_settings(args)
-        common.setup(settings)
+        # The bot itself (no verb with a token, or `run`) keeps the configured log level.
+        bot_run = args.handler is run.default and settings.discord_token is not None
+        common.setup(settings, interactive=not bot_run)
         status: int = args.handler(args, settings)
         return status
     except common.UserFacingError as exc:
@@ -42,3 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) closed the pipe: stop quietly, as the Python docs advise.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

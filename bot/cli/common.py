@@ -58,13 +58,20 @@ def load_settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def setup(settings: Settings) -> None:
-    """Process-wide set-up done once at the entry point."""
+def setup(settings: Settings, *, interactive: bool = False) -> None:
+    """Process-wide set-up done once at the entry point.
+
+    Terminal verbs log warnings only unless a level was asked for: a learner typing
+    `waypoint ask` wants the answer, not the start-up narration the bot's operators read.
+    """
     # Models are never downloaded at run time.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     token = settings.discord_token.get_secret_value() if settings.discord_token else None
-    configure_logging(settings.log_level, secret=token)
+    level = settings.log_level
+    if interactive and "log_level" not in settings.model_fields_set:
+        level = "WARNING"
+    configure_logging(level, secret=token)
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
