@@ -40,10 +40,11 @@ logger = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def _quiet_root_logger() -> Iterator[None]:
-    """The quantizer logs a line per tensor on the root logger: keep only its warnings."""
+    """The quantizer logs a line per tensor, and advice that does not apply to a text model,
+    on the root logger: keep only its errors."""
     root = logging.getLogger()
     level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    root.setLevel(max(level, logging.ERROR))
     try:
         yield
     finally:
@@ -151,6 +152,7 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
     from tokenizers import Tokenizer
     from torch.jit._trace import TracerWarning
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
     started = time.perf_counter()
     settings = _model_settings(model_path)
@@ -158,6 +160,8 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
     fp32, fused = out_dir / "fp32.onnx", out_dir / "fused.onnx"
 
     # Eager attention traces to plain MatMul/Softmax, the pattern the BERT optimizer fuses.
+    # A one-off step: no per-weight progress bar in the middle of the bot's start-up output.
+    hf_logging.disable_progress_bar()
     model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
 
     class LastHiddenState(torch.nn.Module):

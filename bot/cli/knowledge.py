@@ -261,7 +261,8 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
             status = kb.status()
             stats = kb.stats
             if report is not None:
-                _print_report(report)
+                # The report of a first build reads as a build, not as a reload.
+                print(report.summary().replace("Reloaded in", "Built in", 1))
             print(
                 f"Index ready: {status.documents} documents, {status.chunks} passages "
                 f"({stats.get('truncated_chunks', 0)} longer than the model reads), "

@@ -418,7 +418,9 @@ def _print_progress(progress: Progress) -> None:
     for m in progress.modules:
         fraction = 1.0 if m.done else m.percent / 100
         detail = (
-            "done" if m.done else f"{m.logged_minutes / 60:.1f} / {m.planned_hours:g} h  {m.status}"
+            "done"
+            if m.done
+            else f"{m.logged_minutes / 60:.1f} / {_hours(m.planned_hours)}  {m.status}"
         )
         print(f"  {m.title:<{name_width}}  {_bar(fraction)} {m.percent:>3}%  {detail}")
 
