@@ -144,6 +144,10 @@ def create_bot(
     settings: Settings, *, services: Services | None = None, **options: Any
 ) -> WaypointBot:
     """A ready-to-start bot: sharded when `settings.shard_count` is set."""
+    # Waypoint never joins voice: discord.py's start-up warnings about voice libraries would only
+    # send operators looking for a problem that does not exist.
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
     if settings.shard_count is not None:
         return ShardedWaypointBot(
             settings,

@@ -161,7 +161,7 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
 
     # Eager attention traces to plain MatMul/Softmax, the pattern the BERT optimizer fuses.
     # A one-off step: no per-weight progress bar in the middle of the bot's start-up output.
-    hf_logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
 
     class LastHiddenState(torch.nn.Module):
