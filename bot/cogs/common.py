@@ -13,6 +13,8 @@ from bot.errors import WaypointError
 log = logging.getLogger(__name__)
 
 NO_PINGS = discord.AllowedMentions.none()
+# Study data and moderation are per server: these commands are not offered in DMs.
+IN_SERVERS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
 _ANSWERED = "waypoint_answered"
 UNEXPECTED = "Something went wrong on my side; it has been logged. Please try again in a moment."
 

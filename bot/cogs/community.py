@@ -12,8 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import NO_PINGS
-from bot.cogs.study import IN_SERVERS, log_command, scope_of
+from bot.cogs.common import IN_SERVERS, NO_PINGS
+from bot.cogs.study import log_command, scope_of
 from bot.reminders import Reminders
 from bot.study.service import StudyService
 from bot.study_embeds import leaderboard_embed, reminder_set_text

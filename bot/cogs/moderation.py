@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import NO_PINGS, Refused, mark_answered
+from bot.cogs.common import IN_SERVERS, NO_PINGS, Refused, mark_answered
 from bot.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.errors import PermissionDenied
 from bot.qa.service import QuestionService
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from index.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
-
-_IN_SERVERS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
 
 
 def is_moderator(interaction: discord.Interaction, role_name: str) -> bool:
@@ -45,13 +43,13 @@ class ModerationCog(commands.Cog):
         name="kb",
         description="Run the knowledge base (moderators).",
         guild_only=True,
-        allowed_contexts=_IN_SERVERS,
+        allowed_contexts=IN_SERVERS,
     )
     config = app_commands.Group(
         name="config",
         description="Configure Waypoint in this server (moderators).",
         guild_only=True,
-        allowed_contexts=_IN_SERVERS,
+        allowed_contexts=IN_SERVERS,
     )
 
     def __init__(

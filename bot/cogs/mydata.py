@@ -14,8 +14,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import NO_PINGS, UNEXPECTED, send_ephemeral, user_message
-from bot.cogs.study import IN_SERVERS, log_command, scope_of
+from bot.cogs.common import IN_SERVERS, NO_PINGS, UNEXPECTED, send_ephemeral, user_message
+from bot.cogs.study import log_command, scope_of
 from bot.qa.service import QuestionService
 from bot.study.service import StudyService
 from bot.study_embeds import deleted_text, export_file, plural

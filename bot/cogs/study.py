@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import NO_PINGS
+from bot.cogs.common import IN_SERVERS, NO_PINGS
 from bot.errors import WaypointError
 from bot.study.service import StudyService, parse_date, suggest_timezones
 from bot.study_embeds import (
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Study data belongs to a server: none of these commands is offered in direct messages.
-IN_SERVERS = app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False)
 MAX_CHOICES = 25
 CHOICE_MAX = 100  # Discord's limit for a choice's name and value
 Choice = app_commands.Choice

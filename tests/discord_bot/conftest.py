@@ -116,6 +116,22 @@ class Running:
 
 
 StartBot = Callable[..., Awaitable[Running]]
+
+
+async def launch(bot: WaypointBot) -> asyncio.Task[None]:
+    """Start `bot` against the fake Discord and wait until it is ready (10 s at most)."""
+    task = asyncio.create_task(bot.start("fake-token"))
+    for _ in range(1000):
+        if bot.is_ready():
+            return task
+        if task.done():
+            task.result()
+            raise AssertionError("the bot stopped before it was ready")
+        await asyncio.sleep(0.01)
+    await bot.close()
+    raise AssertionError("the bot was not ready within 10 s")
+
+
 MakeSettings = Callable[..., Settings]
 
 
@@ -154,17 +170,9 @@ async def start_bot(
         questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
         services = Services(settings, db, study, knowledge, questions)
         bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
-        task = asyncio.create_task(bot.start("fake-token"))
-        running = Running(bot, services, task)
+        running = Running(bot, services, await launch(bot))
         started.append(running)
-        for _ in range(1000):
-            if bot.is_ready():
-                return running
-            if task.done():
-                task.result()
-                raise AssertionError("the bot stopped before it was ready")
-            await asyncio.sleep(0.01)
-        raise AssertionError("the bot was not ready within 10 s")
+        return running
 
     yield start
     for running in started:

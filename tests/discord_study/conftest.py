@@ -30,6 +30,7 @@ from tests.discord_bot.conftest import (  # noqa: F401  (fixtures re-used by nam
     index_root,
     knowledge,
     knowledge_dir,
+    launch,
     make_settings,
 )
 from tests.fake_discord import FakeDiscord, Guild, Interaction, Member
@@ -144,17 +145,9 @@ async def start_study_bot(
         questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
         services = Services(settings, db, study, knowledge, questions)
         bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
-        task = asyncio.create_task(bot.start("fake-token"))
-        running = StudyBot(bot, services, clock, task)
+        running = StudyBot(bot, services, clock, await launch(bot))
         started.append(running)
-        for _ in range(1000):
-            if bot.is_ready():
-                return running
-            if task.done():
-                task.result()
-                raise AssertionError("the bot stopped before it was ready")
-            await asyncio.sleep(0.01)
-        raise AssertionError("the bot was not ready within 10 s")
+        return running
 
     yield start
     for running in started:
