@@ -10,7 +10,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TRANSFORMERS_OFFLINE=1 \
     WAYPOINT_DATA_DIR=/data \
     WAYPOINT_KNOWLEDGE=/app/knowledge \
-    WAYPOINT_MODEL_CACHE_DIR=/opt/waypoint/models
+    WAYPOINT_MODEL_CACHE_DIR=/opt/waypoint/models \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
 

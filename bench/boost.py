@@ -145,7 +145,7 @@ def main() -> int:
     print(
         f"{len(questions)} questions ({sum(bool(q.relevant) for q in questions)} answerable, "
         f"{sum(bool(a) for a in about)} about a module), {len(modules)} modules, "
-        f"{len(snap.chunks)} chunks; boost x{ranking.module_boost}, threshold "
+        f"{len(snap.chunks)} chunks; module margin {ranking.module_margin:.1%}, threshold "
         f"{ranking.min_similarity}"
     )
 

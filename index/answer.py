@@ -33,8 +33,9 @@ class Ranking:
     min_similarity: float = 0.33
     # For method="lexical" only: abstain below this BM25 score (calibrated).
     min_lexical: float = 3.4
-    # A passage tied to the learner's current module: score multiplied by this.
-    module_boost: float = 1.05
+    # Passages within this fraction of the best score are "as relevant"; among them, those of
+    # the learner's current module rank first (bench/boost.py measures it).
+    module_margin: float = 0.01
     # Passages whose vectors are this similar to a better one are the same evidence.
     duplicate_similarity: float = 0.95
 
@@ -77,11 +78,18 @@ def rank(
         lexical_part = lexical / best if best > 0 else np.zeros_like(lexical)
         fused = ranking.alpha * dense + (1 - ranking.alpha) * lexical_part
     if boost_module is not None:
+        # A tie-break, not a multiplier: only passages within `module_margin` of the best
+        # move, so a weaker passage of the learner's module never overtakes a clearly better
+        # one. The former x1.05 multiplier did, for questions about another module (MRR@10
+        # -0.014 for the worst module on bench/eval/knowledge.yaml). Lifting by the margin
+        # puts every boosted passage of the band at or above the best; nothing below it moves.
         path_id, module_id = boost_module
+        lift = ranking.module_margin * abs(float(fused.max()))
+        band = float(fused.max()) - lift
         for j, row in enumerate(rows):
             c = snapshot.chunks[row]
-            if c.path_id == path_id and c.module_id == module_id:
-                fused[j] *= ranking.module_boost
+            if c.path_id == path_id and c.module_id == module_id and fused[j] >= band:
+                fused[j] += lift
     order = np.argsort(-fused, kind="stable")[:limit]
     return [
         Hit(snapshot.chunks[rows[j]], float(fused[j]), float(dense[j]), float(lexical[j]))
