@@ -28,7 +28,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.retrieval import Question, accuracy, file_ranking, load_eval  # noqa: E402
+from bench.retrieval import Question, file_ranking, load_eval  # noqa: E402
 from index.answer import Ranking, confidence, rank  # noqa: E402
 from index.build import Snapshot  # noqa: E402
 from index.search import KnowledgeBase  # noqa: E402
@@ -54,6 +54,7 @@ class Outcome:
 
     position: int | None  # 0-based among the first 10 files; None when not there
     answered: bool
+    top: tuple[object, ...]  # keys of the first 3 passages: did the boost change what is shown?
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,34 @@ def scores(outcomes: Sequence[Outcome], questions: Sequence[Question]) -> Scores
     )
 
 
+@dataclass
+class Pairs:
+    """(question, learner module) pairs ranked with and without the boost, and what moved."""
+
+    questions: list[Question] = field(default_factory=list)
+    before: list[Outcome] = field(default_factory=list)
+    after: list[Outcome] = field(default_factory=list)
+    worse: list[str] = field(default_factory=list)
+    better: list[str] = field(default_factory=list)
+    flipped: list[str] = field(default_factory=list)
+    shown_changed: int = 0
+
+    def add(self, q: Question, module: ModuleKey, before: Outcome, after: Outcome) -> None:
+        self.questions.append(q)
+        self.before.append(before)
+        self.after.append(after)
+        self.shown_changed += before.top != after.top
+        where = f"learner on {module[0]}/{module[1]}: {q.text!r}"
+        if q.relevant and before.position != after.position:
+            line = f"rank {rank_label(before.position)} -> {rank_label(after.position)} {where}"
+            down = after.position is None or (
+                before.position is not None and after.position > before.position
+            )
+            (self.worse if down else self.better).append(line)
+        if before.answered != after.answered:
+            self.flipped.append(f"{'answered' if after.answered else 'refused'} {where}")
+
+
 def outcome(
     snapshot: Snapshot,
     vector: np.ndarray,
@@ -96,7 +125,8 @@ def outcome(
     hits = rank(snapshot, vector, question.text, ranking, limit=50, boost_module=boost)
     files = file_ranking(hits)[:10]
     first = next((i for i, f in enumerate(files) if f in question.relevant), None)
-    return Outcome(first, confidence(hits, ranking) >= ranking.min_similarity)
+    shown = tuple(h.chunk.key for h in hits[:3])
+    return Outcome(first, confidence(hits, ranking) >= ranking.min_similarity, shown)
 
 
 def question_modules(snapshot: Snapshot, question: Question) -> frozenset[ModuleKey]:
@@ -121,23 +151,25 @@ def rank_label(position: int | None) -> str:
     return "-" if position is None else str(position + 1)
 
 
-async def open_kb() -> KnowledgeBase:
+async def open_kb(ranking: Ranking | None = None) -> KnowledgeBase:
     """The production settings (bot.app.index_config), with the index under data/bench/boost."""
     from bot.app import index_config
     from bot.config import Settings
 
     settings = Settings(data_dir=DATA, knowledge=[ROOT / "knowledge"], model_cache_dir=MODELS)
-    return await KnowledgeBase.open(index_config(settings))
+    return await KnowledgeBase.open(index_config(settings), ranking=ranking)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="latency rounds over the questions")
     parser.add_argument("--show", type=int, default=20, help="worsened questions to list")
+    parser.add_argument("--margin", type=float, help="try another Ranking.module_margin")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     _, questions = load_eval(EVAL)
-    kb = asyncio.run(open_kb())
+    ranking = Ranking() if args.margin is None else Ranking(module_margin=args.margin)
+    kb = asyncio.run(open_kb(ranking))
     snap, ranking = kb.snapshot, kb.ranking
     vectors = np.stack([kb.embedder.encode([q.text])[0] for q in questions])
     modules = all_modules(snap)
@@ -152,84 +184,54 @@ def main() -> int:
     base = [outcome(snap, v, q, ranking, None) for q, v in zip(questions, vectors, strict=True)]
 
     # (b) Same module: each question about a module, learner on that module.
-    same_q: list[Question] = []
-    same_base: list[Outcome] = []
-    same_out: list[Outcome] = []
+    same = Pairs()
     for q, v, mods, b in zip(questions, vectors, about, base, strict=True):
         for m in sorted(mods):
-            same_q.append(q)
-            same_base.append(b)
-            same_out.append(outcome(snap, v, q, ranking, m))
+            same.add(q, m, b, outcome(snap, v, q, ranking, m))
 
     # (c) Different modules: per learner module, every question not about it.
+    different = Pairs()
     per_module: dict[ModuleKey, tuple[Scores, Scores]] = {}
-    worse: list[str] = []
-    better = 0
-    flips: list[str] = []
-    lost: list[str] = []
     for m in modules:
-        qs, before, after = [], [], []
+        one = Pairs()
         for q, v, mods, b in zip(questions, vectors, about, base, strict=True):
-            if m in mods:
-                continue
-            o = outcome(snap, v, q, ranking, m)
-            qs.append(q)
-            before.append(b)
-            after.append(o)
-            if q.relevant and b.position != o.position:
-                moved_down = o.position is None or (
-                    b.position is not None and o.position > b.position
-                )
-                if moved_down:
-                    worse.append(
-                        f"rank {rank_label(b.position)} -> {rank_label(o.position)} "
-                        f"learner on {m[0]}/{m[1]}: {q.text!r}"
-                    )
-                else:
-                    better += 1
-            if o.answered and not b.answered and not q.relevant:
-                flips.append(f"{m[0]}/{m[1]}: {q.text!r}")
-            if b.answered and not o.answered and q.relevant:
-                lost.append(f"{m[0]}/{m[1]}: {q.text!r}")
-        per_module[m] = (scores(before, qs), scores(after, qs))
+            if m not in mods:
+                o = outcome(snap, v, q, ranking, m)
+                one.add(q, m, b, o)
+                different.add(q, m, b, o)
+        per_module[m] = (scores(one.before, one.questions), scores(one.after, one.questions))
 
     header = f"{'ranking':<44} {'hit@1':>6} {'hit@5':>6} {'MRR@10':>7} {'abstain':>8} {'n':>5}"
     print("\n" + header)
     print(scores(base, questions).row("(a) no boost, all questions"))
-    print(scores(same_base, same_q).row("    no boost, questions about a module"))
-    print(scores(same_out, same_q).row("(b) learner on the SAME module"))
+    print(scores(same.before, same.questions).row("    no boost, questions about a module"))
+    print(scores(same.after, same.questions).row("(b) learner on the SAME module"))
     metrics = ("hit1", "hit5", "mrr10", "abstention")
-    after_all = [a for _, a in per_module.values()]
-    deltas = {
-        k: [getattr(a, k) - getattr(b, k) for b, a in per_module.values()] for k in metrics
-    }
-    mean = Scores(*(statistics.mean(getattr(a, k) for a in after_all) for k in metrics), 0)
-    print(mean.row(f"(c) DIFFERENT module, mean over {len(modules)}").rsplit(maxsplit=1)[0])
-    print(
-        f"{'    change vs no boost (same questions): mean':<44} "
-        + " ".join(f"{statistics.mean(deltas[k]):+{w}.3f}" for k, w in zip(metrics, (6, 6, 7, 8)))
-    )
-    worst_cells = []
-    for k, w in zip(metrics, (6, 6, 7, 8), strict=True):
-        worst_cells.append(f"{min(deltas[k]):+{w}.3f}")
-    print(f"{'    change vs no boost: WORST module':<44} " + " ".join(worst_cells))
+    widths = (6, 6, 7, 8)
+    deltas = {k: [getattr(a, k) - getattr(b, k) for b, a in per_module.values()] for k in metrics}
+    mean = [statistics.mean(getattr(a, k) for _, a in per_module.values()) for k in metrics]
+    label = f"(c) DIFFERENT module, mean over {len(modules)}"
+    print(f"{label:<44} " + " ".join(f"{x:{w}.3f}" for x, w in zip(mean, widths, strict=True)))
+    for name, pick in (("mean", statistics.mean), ("WORST module", min)):
+        cells = [f"{pick(deltas[k]):+{w}.3f}" for k, w in zip(metrics, widths, strict=True)]
+        print(f"{'    change vs no boost, ' + name:<44} " + " ".join(cells))
     for k in metrics:
         i = int(np.argmin(deltas[k]))
         if deltas[k][i] < 0:
             print(f"      worst {k}: learner on {'/'.join(modules[i])} ({deltas[k][i]:+.3f})")
 
-    pairs = sum(b.n for b, _ in per_module.values())
-    print(f"\ndifferent-module (question, module) pairs: {pairs}; rank worse in {len(worse)}, ")
-    print(f"better in {better}")
-    for line in worse[: args.show]:
-        print(f"  {line}")
-    if len(worse) > args.show:
-        print(f"  ... and {len(worse) - args.show} more")
+    for name, pairs in (("same-module", same), ("different-module", different)):
+        print(
+            f"\n{name} (question, learner module) pairs: {len(pairs.before)}; first 3 passages "
+            f"changed in {pairs.shown_changed}; rank of the relevant file better in "
+            f"{len(pairs.better)}, worse in {len(pairs.worse)}"
+        )
+        for line in (pairs.worse + pairs.better)[: args.show]:
+            print(f"  {line}")
+    flips = [p for p in different.flipped if not p.startswith("refused")]
     print(f"off-topic questions flipped to an answer by a boost: {len(flips)}")
-    for line in flips[: args.show]:
-        print(f"  {line}")
-    print(f"answerable questions flipped to 'not covered' by a boost: {len(lost)}")
-    for line in lost[: args.show]:
+    print(f"any abstention flipped by a boost: {len(different.flipped) + len(same.flipped)}")
+    for line in (different.flipped + same.flipped)[: args.show]:
         print(f"  {line}")
 
     # Latency through the public API, alternating so other load hits both alike.

@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from bot.cogs.common import IN_SERVERS, NO_PINGS
 from bot.errors import WaypointError
+from bot.study.planner import BACKGROUNDS
 from bot.study.service import StudyService, parse_date, suggest_timezones
 from bot.study_embeds import (
     PROGRESS_PNG,
@@ -164,21 +165,6 @@ class StudyCog(commands.Cog):
         ][:MAX_CHOICES]
 
     @quiet
-    async def _background_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[Choice[str]]:
-        path = getattr(interaction.namespace, "path", None)
-        try:
-            backgrounds = self.study.backgrounds(path if isinstance(path, str) else None)
-        except WaypointError:
-            backgrounds = self.study.backgrounds()
-        return [
-            Choice(name=_clip(label), value=key)
-            for key, label in backgrounds.items()
-            if _matches(current, key, label)
-        ][:MAX_CHOICES]
-
-    @quiet
     async def _done_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[Choice[str]]:
@@ -241,11 +227,16 @@ class StudyCog(commands.Cog):
         start="First day, YYYY-MM-DD (default: today in your timezone).",
         done="Modules you have already finished, separated by commas.",
     )
+    # A fixed choice: the four backgrounds every roadmap accepts (the CLI also takes the extra
+    # ones a roadmap's pathways may name).
+    @app_commands.choices(
+        background=[Choice(name=label, value=key) for key, label in BACKGROUNDS.items()]
+    )
     async def plan_new(
         self,
         interaction: discord.Interaction,
         path: str,
-        background: str,
+        background: Choice[str],
         hours_per_week: app_commands.Range[float, 1, 80],
         start: str | None = None,
         done: str | None = None,
@@ -258,7 +249,7 @@ class StudyCog(commands.Cog):
             scope,
             interaction.user.id,
             path=path,
-            background=background.strip(),
+            background=background.value,
             hours_per_week=hours_per_week,
             start=first,
             done=finished,
@@ -269,7 +260,6 @@ class StudyCog(commands.Cog):
         )
 
     plan_new.autocomplete("path")(_path_choices)
-    plan_new.autocomplete("background")(_background_choices)
     plan_new.autocomplete("done")(_done_choices)
 
     @plan.command(name="show", description="Your current plan: each module with its dates.")
