@@ -59,6 +59,8 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Scores:
+    """File-level hit@1, hit@5, MRR@10 and abstention accuracy over `n` questions."""
+
     hit1: float
     hit5: float
     mrr10: float
@@ -95,7 +97,8 @@ class Pairs:
     after: list[Outcome] = field(default_factory=list)
     worse: list[str] = field(default_factory=list)
     better: list[str] = field(default_factory=list)
-    flipped: list[str] = field(default_factory=list)
+    flipped: list[str] = field(default_factory=list)  # abstention changed either way
+    off_topic_answered: int = 0  # "not covered" turned into an answer: the one that matters
     shown_changed: int = 0
 
     def add(self, q: Question, module: ModuleKey, before: Outcome, after: Outcome) -> None:
@@ -112,6 +115,7 @@ class Pairs:
             (self.worse if down else self.better).append(line)
         if before.answered != after.answered:
             self.flipped.append(f"{'answered' if after.answered else 'refused'} {where}")
+            self.off_topic_answered += after.answered and not q.relevant
 
 
 def outcome(
@@ -228,8 +232,10 @@ def main() -> int:
         )
         for line in (pairs.worse + pairs.better)[: args.show]:
             print(f"  {line}")
-    flips = [p for p in different.flipped if not p.startswith("refused")]
-    print(f"off-topic questions flipped to an answer by a boost: {len(flips)}")
+    print(
+        f"off-topic (question, module) pairs flipped to an answer by a boost: "
+        f"{different.off_topic_answered} of {sum(not q.relevant for q in different.questions)}"
+    )
     print(f"any abstention flipped by a boost: {len(different.flipped) + len(same.flipped)}")
     for line in (different.flipped + same.flipped)[: args.show]:
         print(f"  {line}")
