@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.cli.common import run_async, verb_parser
 from bot.config import Settings
+from bot.errors import ConfigError, WaypointError
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +33,37 @@ def default(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_discord(settings: Settings) -> int:
     """Run the bot until it is stopped (Ctrl+C or SIGTERM)."""
+    assert settings.discord_token is not None
+    log.info("starting the Discord bot")
+    run_async(serve(settings, settings.discord_token.get_secret_value()))
+    return 0
+
+
+async def serve(settings: Settings, token: str) -> None:
+    """Connect to Discord and answer until the bot is closed.
+
+    The failures an operator can fix (a wrong token, the intent not enabled, no network) become
+    one sentence instead of a traceback.
+    """
+    import aiohttp
+    import discord
+
     from bot import create_bot
 
-    assert settings.discord_token is not None
-    token = settings.discord_token.get_secret_value()
-
-    async def _main() -> None:
-        bot = create_bot(settings)
-        async with bot:
+    try:
+        async with create_bot(settings) as bot:
             await bot.start(token)
-
-    log.info("starting the Discord bot")
-    run_async(_main())
-    return 0
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord rejected DISCORD_TOKEN: copy the bot token again from the Developer "
+            "Portal (your application → Bot → Reset Token)."
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise ConfigError(
+            "Discord refused the Message Content intent: enable it on the Developer Portal's "
+            "Bot page, under Privileged Gateway Intents."
+        ) from None
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        raise WaypointError(
+            f"cannot reach Discord ({exc.__class__.__name__}: {exc}); check the network."
+        ) from None

@@ -217,6 +217,9 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self.url = ""
+        # The only bot token REST accepts (401 otherwise, as Discord answers a wrong token);
+        # None accepts any.
+        self.token: str | None = None
 
     # ---------------------------------------------------------------- world building
 
@@ -781,6 +784,10 @@ class FakeDiscord:
                 )
         recorded = Request(request.method, path, route, query, body, files, 0, time.monotonic())
         self.requests.append(recorded)
+        if self.token is not None and request.headers.get("Authorization") != f"Bot {self.token}":
+            recorded.status = 401
+            await self._notify()
+            return _json({"message": "401: Unauthorized", "code": 0}, 401)
         handler = _ROUTES.get(route)
         if handler is None:
             status, result = 404, {"message": "404: Not Found", "code": 0}
