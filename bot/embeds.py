@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord.utils import escape_markdown
 
+from bot.text import reflow
+
 if TYPE_CHECKING:
     from bot.qa.service import ChannelToggle, GapsReport
     from bot.storage.questions import GapRow
@@ -52,8 +54,11 @@ def shorten(text: str, limit: int) -> str:
 
 
 def excerpt(text: str, limit: int) -> str:
-    """A passage flattened to one paragraph and cut at a sentence end when one is near."""
-    flat = " ".join(_HEADING.sub("", _FENCE.sub("", text)).split()).replace("`", "'")
+    """A passage with its soft wraps joined (list items keep their own lines), cut at a
+    sentence end when one is near."""
+    plain = _HEADING.sub("", _FENCE.sub("", text)).replace("`", "'")
+    lines = (" ".join(line.split()) for line in reflow(plain.split("\n")))
+    flat = "\n".join(line for line in lines if line)
     if len(flat) <= limit:
         return flat
     head = flat[:limit]

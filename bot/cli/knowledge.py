@@ -21,6 +21,7 @@ from bot.app import index_config, open_knowledge
 from bot.cli.common import run_async, verb_parser
 from bot.config import Settings
 from bot.errors import WaypointError
+from bot.text import BLOCK_START, reflow
 
 if TYPE_CHECKING:
     from index.documents import Answer, ReloadReport
@@ -30,8 +31,6 @@ QUIT_WORDS = frozenset({"quit", "exit", "bye", ":q", "/quit", "/exit"})
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPHASIS = re.compile(r"\*\*|__")
 _MAX_PASSAGE_LINES = 14
-# Lines that start a block of their own in Markdown; any other line continues the one above.
-_BLOCK_START = re.compile(r"^([-*+] |\d+[.)] |#|>|\||```)")
 
 
 def register(verbs: Any) -> None:
@@ -125,18 +124,6 @@ def _terminal_text(markdown: str) -> str:
     return _EMPHASIS.sub("", _LINK.sub(r"\1 (\2)", markdown))
 
 
-def _reflow(lines: list[str]) -> list[str]:
-    """Join Markdown's soft-wrapped lines so the terminal wraps each paragraph once."""
-    out: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if out and out[-1].strip() and stripped and not _BLOCK_START.match(stripped):
-            out[-1] = f"{out[-1].rstrip()} {stripped}"
-        else:
-            out.append(line)
-    return out
-
-
 def format_answer(answer: Answer, *, width: int | None = None) -> str:
     """An answer as plain text: numbered passages with their sources, or what is covered."""
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
@@ -152,12 +139,12 @@ def format_answer(answer: Answer, *, width: int | None = None) -> str:
         out.append(f"{i}. {c.label()}")
         where = c.source + (f"  {c.url}" if c.url else "")
         out.append(f"   source: {where}")
-        body = _reflow(_terminal_text(p.text).split("\n"))
+        body = reflow(_terminal_text(p.text).split("\n"))
         shown = body[:_MAX_PASSAGE_LINES]
         for line in shown:
             indent = len(line) - len(line.lstrip())
             # A list item hangs its continuation under its text; a paragraph stays flush.
-            hang = 2 if _BLOCK_START.match(line.strip()) else 0
+            hang = 2 if BLOCK_START.match(line.strip()) else 0
             wrapped = textwrap.wrap(
                 line.strip(),
                 width=max(40, width - 3 - indent),

@@ -64,8 +64,19 @@ def test_mentions_in_passages_are_defused() -> None:
     assert "<@123>" not in description
 
 
-def test_excerpt_flattens_markdown() -> None:
-    assert excerpt("## Heading\n\n```python\nx = 1\n```\nText.", 100) == "Heading x = 1 Text."
+def test_excerpt_strips_markup_and_keeps_blocks_apart() -> None:
+    assert excerpt("## Heading\n\n```python\nx = 1\n```\nText.", 100) == "Heading\nx = 1\nText."
+
+
+def test_excerpt_joins_soft_wraps_but_keeps_list_items_on_their_own_lines() -> None:
+    text = (
+        "Two ways to fix it:\n\n- More data, simpler models,\n  regularisation.\n"
+        "- Richer features and\n  longer training.\nJudge on validation data."
+    )
+    assert excerpt(text, 300) == (
+        "Two ways to fix it:\n- More data, simpler models, regularisation.\n"
+        "- Richer features and longer training. Judge on validation data."
+    )
 
 
 @settings(max_examples=50, deadline=None)
