@@ -11,6 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 .PHONY: run test lint typecheck pytest bench clean
 
 $(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Waypoint needs Python 3.11: '$(PYTHON)' was not found (make PYTHON=/path/to/python3.11 ...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
