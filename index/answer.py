@@ -14,8 +14,6 @@ from index.build import Snapshot
 from index.documents import Answer, Hit
 from index.embedder import Vectors
 
-METHODS = ("dense", "lexical", "hybrid", "rrf")
-
 
 @dataclass(frozen=True)
 class Ranking:

@@ -109,8 +109,3 @@ def plain_line(line: str) -> str:
 def plain(text: str) -> str:
     """`plain_line` over a block, empty lines dropped."""
     return "\n".join(p for line in text.splitlines() if (p := plain_line(line)))
-
-
-def links(text: str) -> list[tuple[str, str]]:
-    """(text, url) of every inline Markdown link, in order."""
-    return [(m.group(1), m.group(2)) for m in _LINK.finditer(text)]

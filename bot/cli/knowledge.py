@@ -84,7 +84,6 @@ class ProgressBar:
         self.tty = self.stream.isatty()
         self.started = time.perf_counter()
         self._last = -1.0
-        self._shown = False
 
     def __call__(self, done: int, total: int) -> None:
         now = time.perf_counter()
@@ -104,7 +103,6 @@ class ProgressBar:
         bar = "#" * filled + "-" * (width - filled)
         line = f"\r{self.label} [{bar}] {done}/{total}  {elapsed:4.0f}s  eta {eta:3.0f}s"
         self.stream.write(line)
-        self._shown = True
         if done == total:
             self.stream.write("\n")
         self.stream.flush()
