@@ -129,9 +129,12 @@ def not_covered_embed(answer: Answer) -> discord.Embed:
         f"I couldn't find an answer to “{escape_markdown(shorten(answer.question, 300))}” "
         "in the knowledge base, so I won't guess."
     ]
+    if answer.covered:
+        subjects = ", ".join(escape_markdown(shorten(s, 80)) for s in answer.covered)
+        lines.append(f"**The knowledge base covers:** {subjects}.")
     if answer.suggestions:
-        covered = "\n".join(f"• {escape_markdown(shorten(s, 120))}" for s in answer.suggestions[:8])
-        lines.append(f"**It covers, for example:**\n{covered}")
+        nearby = "\n".join(f"• {escape_markdown(shorten(s, 120))}" for s in answer.suggestions[:8])
+        lines.append(f"**Closest topics it has:**\n{nearby}")
     lines.append(
         "Try other words, or ask about one of these. Moderators see unanswered "
         "questions with `/kb gaps`."

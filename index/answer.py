@@ -126,7 +126,7 @@ def compose(
 ) -> Answer:
     """Pick up to `top_k` distinct passages, or abstain with the closest covered topics."""
     if not is_answerable(hits, ranking):
-        return Answer(question, False, (), suggestions(hits))
+        return Answer(question, False, (), suggestions(hits), covered_subjects(snapshot))
     chosen: list[Hit] = []
     kept: list[Vectors] = []
     floor = ranking.min_similarity
@@ -157,3 +157,16 @@ def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:
         if len(out) == limit:
             break
     return tuple(out)
+
+
+def covered_subjects(snapshot: Snapshot, limit: int = 12) -> tuple[str, ...]:
+    """What the knowledge base is about, most passages first: the roadmap a passage belongs to,
+    or else the first part of its title trail (a docs tree's top-level category)."""
+    roadmaps = snapshot.catalog.roadmaps
+    counts: dict[str, int] = {}
+    for chunk in snapshot.chunks:
+        roadmap = roadmaps.get(chunk.path_id) if chunk.path_id else None
+        subject = roadmap.title if roadmap else chunk.citation.title.split(" › ", 1)[0].strip()
+        if subject:
+            counts[subject] = counts.get(subject, 0) + 1
+    return tuple(sorted(counts, key=lambda t: (-counts[t], t)))[:limit]

@@ -110,6 +110,9 @@ class Answer:
     answered: bool
     passages: tuple[Passage, ...]
     suggestions: tuple[str, ...] = ()
+    # When abstaining: the subjects the whole knowledge base covers (its paths or top sections),
+    # so a learner whose question is far off-topic still learns what they can ask about.
+    covered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

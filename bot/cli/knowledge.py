@@ -127,6 +127,14 @@ def format_answer(answer: Answer, *, width: int | None = None) -> str:
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
     if not answer.answered:
         lines = ["The knowledge base does not cover this."]
+        if answer.covered:
+            lines.append(
+                textwrap.fill(
+                    "It covers: " + ", ".join(answer.covered) + ".",
+                    width=width,
+                    subsequent_indent="  ",
+                )
+            )
         if answer.suggestions:
             lines.append("Closest topics it does cover:")
             lines.extend(f"  - {s}" for s in answer.suggestions)

@@ -58,7 +58,8 @@ async def test_abstains_and_says_what_is_covered(running: Running, world: World)
     )
     embed = result.message.embeds[0]
     assert embed["title"] == "Not covered yet"
-    assert "It covers" in embed["description"]
+    assert "The knowledge base covers:" in embed["description"]
+    assert "Closest topics it has:" in embed["description"]
     assert "learning rate" in embed["description"].lower() or "overfitting" in (
         embed["description"].lower()
     )

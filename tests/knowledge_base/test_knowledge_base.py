@@ -92,7 +92,9 @@ async def test_off_topic_questions_are_refused_with_suggestions(
     answer = await kb.ask(question)
     assert not answer.answered
     assert answer.passages == ()
-    assert answer.suggestions  # what the knowledge base does cover
+    assert answer.suggestions  # the closest topics it does have
+    # ...and what the whole knowledge base is about, its most covered subject first.
+    assert answer.covered[0] == "ML Basics"
 
 
 async def test_module_boost_prefers_the_learners_module(kb_dir: Path, make_config: Config) -> None:
