@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -35,6 +36,8 @@ class Services:
     study: StudyService
     knowledge: KnowledgeBase | None = None
     questions: QuestionService | None = None
+    # False when the knowledge base was handed in already open: its owner closes it.
+    owns_knowledge: bool = True
     _closed: bool = field(default=False, repr=False)
 
     async def close(self) -> None:
@@ -42,7 +45,7 @@ class Services:
         if self._closed:
             return
         self._closed = True
-        if self.knowledge is not None:
+        if self.knowledge is not None and self.owns_knowledge:
             await self.knowledge.close()
         await self.db.close()
 
@@ -71,39 +74,59 @@ async def open_knowledge(
 
 
 async def open_services(
-    settings: Settings, *, with_knowledge: bool = True, progress: ProgressCallback | None = None
+    settings: Settings,
+    *,
+    with_knowledge: bool = True,
+    progress: ProgressCallback | None = None,
+    knowledge: KnowledgeBase | None = None,
+    catalog: Callable[[], Catalog] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Services:
-    """Open the database (migrations applied) and, when asked, the knowledge base."""
+    """Open the database (migrations applied) and, when asked, the knowledge base.
+
+    `knowledge` shares a knowledge base that is already open (the caller keeps closing it);
+    `catalog` and `clock` replace where roadmaps come from and what time it is (tests).
+    """
     from bot.storage.db import Database
     from bot.study.service import StudyService
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.database_path)
+    owns_knowledge = knowledge is None
     try:
-        knowledge = await open_knowledge(settings, progress) if with_knowledge else None
+        if knowledge is None and with_knowledge:
+            knowledge = await open_knowledge(settings, progress)
     except BaseException:
         await db.close()
         raise
 
-    if knowledge is not None:
-        kb = knowledge
-
-        def catalog() -> Catalog:
-            return kb.catalog
-
-    else:
-        from index.catalog import load_catalog
-
-        static = load_catalog(settings.knowledge)
-
-        def catalog() -> Catalog:
-            return static
-
-    study = StudyService(db, catalog, default_timezone=settings.default_timezone)
+    if catalog is None:
+        catalog = _catalog_source(settings, knowledge)
+    study = StudyService(db, catalog, default_timezone=settings.default_timezone, clock=clock)
     questions = None
     if knowledge is not None:
         from bot.qa.service import QuestionService
 
         questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
     log.info("services ready (knowledge base %s)", "loaded" if knowledge else "not loaded")
-    return Services(settings, db, study, knowledge, questions)
+    return Services(settings, db, study, knowledge, questions, owns_knowledge)
+
+
+def _catalog_source(settings: Settings, knowledge: KnowledgeBase | None) -> Callable[[], Catalog]:
+    """Roadmaps as the live index has them (they change on /kb reload), or read once from the
+    YAML when the index is not loaded."""
+    if knowledge is not None:
+        kb = knowledge
+
+        def live() -> Catalog:
+            return kb.catalog
+
+        return live
+    from index.catalog import load_catalog
+
+    static = load_catalog(settings.knowledge)
+
+    def fixed() -> Catalog:
+        return static
+
+    return fixed

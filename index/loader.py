@@ -25,7 +25,14 @@ import yaml
 from index.catalog import Catalog, Resource, Roadmap, load_catalog
 from index.documents import Document, Section
 from index.problems import Problem
-from index.repair import blank_html_comments, blank_mdx_imports, display_line, plain, repair
+from index.repair import (
+    LIST_MARKER,
+    blank_html_comments,
+    blank_mdx_imports,
+    display_line,
+    plain,
+    repair,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +45,6 @@ _SKIP_DIRS = frozenset({"node_modules", "__pycache__", "build", "static"})
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _URLS = re.compile(r"\(\s*<?https?://[^)]*\)|https?://\S+")
 _SENTENCE_END = re.compile(r"[.,;:!?)\]]$")
 
@@ -456,7 +462,7 @@ def _pretty_name(stem: str) -> str:
 def _pseudo_heading(lines: list[str], i: int) -> bool:
     """In a plain-text article: a short line, not a sentence or list item, introducing text."""
     line = lines[i].strip()
-    if not line or _LIST_ITEM.match(lines[i]) or _SENTENCE_END.search(line):
+    if not line or LIST_MARKER.match(lines[i]) or _SENTENCE_END.search(line):
         return False
     if len(line.split()) > 12 or not line[0].isalnum():
         return False
@@ -465,7 +471,7 @@ def _pseudo_heading(lines: list[str], i: int) -> bool:
         return False
     # Two short label lines in a row are a byline or a note, not a heading and its text.
     nxt = following.strip()
-    return bool(_LIST_ITEM.match(following) or len(nxt.split()) > 12 or _SENTENCE_END.search(nxt))
+    return bool(LIST_MARKER.match(following) or len(nxt.split()) > 12 or _SENTENCE_END.search(nxt))
 
 
 def split_sections(
@@ -501,7 +507,7 @@ def split_sections(
             first is not None
             and len(lines[first].split()) <= 15
             and not _ATX.match(lines[first])
-            and not _LIST_ITEM.match(lines[first])
+            and not LIST_MARKER.match(lines[first])
         ):
             title = lines[first].strip()
             i = first + 1
@@ -517,7 +523,7 @@ def split_sections(
             elif (
                 i + 1 < len(lines)
                 and line.strip()
-                and not _LIST_ITEM.match(line)
+                and not LIST_MARKER.match(line)
                 and (s := _SETEXT.match(lines[i + 1]))
                 and not (current and current[-1].strip())
             ):

@@ -16,12 +16,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import Services, index_config
+from bot.app import Services, index_config, open_services
 from bot.client import WaypointBot, create_bot
 from bot.config import Settings
-from bot.qa.service import QuestionService
-from bot.storage.db import Database
-from bot.study.service import StudyService
 from index.search import KnowledgeBase
 from tests.fake_discord import Channel, FakeDiscord, Guild, Member
 
@@ -112,7 +109,7 @@ class Running:
     async def stop(self) -> None:
         await self.bot.close()
         await asyncio.wait_for(self.task, 10)
-        await self.services.db.close()
+        await self.services.close()
 
 
 StartBot = Callable[..., Awaitable[Running]]
@@ -162,13 +159,7 @@ async def start_bot(
 
     async def start(settings: Settings | None = None) -> Running:
         settings = settings or make_settings()
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = await Database.open(settings.database_path)
-        study = StudyService(
-            db, lambda: knowledge.catalog, default_timezone=settings.default_timezone
-        )
-        questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
-        services = Services(settings, db, study, knowledge, questions)
+        services = await open_services(settings, knowledge=knowledge)
         bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
         running = Running(bot, services, await launch(bot))
         started.append(running)

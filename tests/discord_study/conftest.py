@@ -17,11 +17,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import Services
+from bot.app import Services, open_services
 from bot.client import WaypointBot, create_bot
 from bot.config import Settings
-from bot.qa.service import QuestionService
-from bot.storage.db import Database
 from bot.study.service import StudyService
 from index.catalog import Catalog, load_catalog
 from index.search import KnowledgeBase
@@ -93,7 +91,7 @@ class StudyBot:
     async def stop(self) -> None:
         await self.bot.close()
         await asyncio.wait_for(self.task, 10)
-        await self.services.db.close()
+        await self.services.close()
 
 
 @pytest.fixture(scope="session")
@@ -139,11 +137,9 @@ async def start_study_bot(
     started: list[StudyBot] = []
 
     async def start(settings: Settings, clock: Clock) -> StudyBot:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = await Database.open(settings.database_path)
-        study = StudyService(db, lambda: study_catalog, default_timezone="UTC", clock=clock)
-        questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
-        services = Services(settings, db, study, knowledge, questions)
+        services = await open_services(
+            settings, knowledge=knowledge, catalog=lambda: study_catalog, clock=clock
+        )
         bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
         running = StudyBot(bot, services, clock, await launch(bot))
         started.append(running)

@@ -106,12 +106,15 @@ async def test_questions_and_votes_are_part_of_my_data(
     fake = world.fake
     asked = await fake.slash(world.guild, world.alice, "ask", question="what is overfitting?")
     await fake.slash(world.guild, world.bob, "ask", question="what is a feature store?")
-    if asked.message.custom_ids:
-        await fake.click(asked.message, asked.message.custom_ids[0], world.alice)
+    helpful = next(c for c in asked.message.custom_ids if c.endswith(":up"))
+    await fake.click(asked.message, helpful, world.alice)
 
     export = await fake.slash(world.guild, world.alice, "mydata export")
     history = json.loads(export.message.attachments[0].data)["questions"]
     assert [q["question"] for q in history if "question" in q] == ["what is overfitting?"]
+    assert [(v["vote_on"], v["helpful"]) for v in history if "vote_on" in v] == [
+        ("what is overfitting?", True)
+    ]
 
     async def asked_by(user_id: int) -> int:
         count: int = await running.services.db.fetch_value(
@@ -125,3 +128,7 @@ async def test_questions_and_votes_are_part_of_my_data(
     await fake.click(prompt.message, prompt.message.custom_ids[0], world.alice)
     assert await asked_by(world.alice.id) == 0
     assert await asked_by(world.bob.id) == 1
+    votes = await running.services.db.fetch_value(
+        "SELECT count(*) FROM feedback WHERE user_id = ?", (world.alice.id,)
+    )
+    assert votes == 0
