@@ -35,8 +35,8 @@ from typing import Any, TypeVar
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.client import create_bot  # noqa: E402
 from bot.config import DEFAULT_KNOWLEDGE, Settings  # noqa: E402
+from bot.discord.client import create_bot  # noqa: E402
 from tests.fake_discord import FakeDiscord, Member, Sent  # noqa: E402
 
 T = TypeVar("T")

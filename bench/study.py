@@ -30,7 +30,7 @@ from bot.config import DEFAULT_KNOWLEDGE
 from bot.storage.db import Database
 from bot.storage.study import StudyRepository
 from bot.study import planner
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from bot.study.streaks import day_number
 from index.catalog import Catalog, Module, Roadmap, load_catalog
 
@@ -117,11 +117,11 @@ def _process_writer(path: str, users: list[int], module: str, barrier: object) -
     async def run() -> None:
         catalog, _ = _catalog()
         db = await Database.open(Path(path))
-        service = StudyService(db, lambda: catalog)
+        service = StudyServices.build(db, lambda: catalog)
         barrier.wait()  # type: ignore[attr-defined]
         await asyncio.gather(
             *(
-                service.checkin(SCOPE, u, minutes=30, module=module, request_key=f"p{u}")
+                service.checkins.checkin(SCOPE, u, minutes=30, module=module, request_key=f"p{u}")
                 for u in users
             )
         )
@@ -139,13 +139,13 @@ async def bench(learners: int, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         db = await Database.open(path)
-        service = StudyService(db, lambda: catalog)
+        service = StudyServices.build(db, lambda: catalog)
 
         # Sequential check-ins: 300 learners with a plan, one check-in each, one after another.
         await _seed(db, roadmap, range(1000, 2000), 0, now, per_day=0.0)
         started = time.perf_counter()
         for user in range(1000, 1300):
-            await service.checkin(
+            await service.checkins.checkin(
                 SCOPE, user, minutes=30, module=first_module, request_key=f"s{user}"
             )
         sequential = time.perf_counter() - started
@@ -162,7 +162,9 @@ async def bench(learners: int, runs: int) -> None:
             started = time.perf_counter()
             await asyncio.gather(
                 *(
-                    service.checkin(SCOPE, u, minutes=30, module=first_module, request_key=f"c{u}")
+                    service.checkins.checkin(
+                        SCOPE, u, minutes=30, module=first_module, request_key=f"c{u}"
+                    )
                     for u in users
                 )
             )
@@ -196,7 +198,7 @@ async def bench(learners: int, runs: int) -> None:
             p.join()
         multi = time.perf_counter() - started
         db = await Database.open(path)
-        service = StudyService(db, lambda: catalog)
+        service = StudyServices.build(db, lambda: catalog)
         stored = await db.fetch_value(
             "SELECT count(*) FROM checkins WHERE user_id BETWEEN 1800 AND 1899"
         )
@@ -208,11 +210,11 @@ async def bench(learners: int, runs: int) -> None:
         # One learner with two years of daily check-ins.
         veteran = 7
         seeded = await _seed(db, roadmap, range(veteran, veteran + 1), 730, now)
-        await service.progress(SCOPE, veteran)  # warm the caches once
+        await service.progress.progress(SCOPE, veteran)  # warm the caches once
         samples = []
         for _ in range(runs):
             started = time.perf_counter()
-            await service.progress(SCOPE, veteran)
+            await service.progress.progress(SCOPE, veteran)
             samples.append((time.perf_counter() - started) * 1000)
         p50, p95 = _percentiles(samples)
         verdict = "OK" if p95 < TARGET_PROGRESS_P95_MS else "MISSED"
@@ -230,7 +232,7 @@ async def bench(learners: int, runs: int) -> None:
         for _ in range(runs):
             user = rng.randrange(100_000, 100_000 + learners)
             started = time.perf_counter()
-            await service.progress(SCOPE, user)
+            await service.progress.progress(SCOPE, user)
             samples.append((time.perf_counter() - started) * 1000)
         p50, p95 = _percentiles(samples)
         verdict = "OK" if p95 < TARGET_PROGRESS_P95_MS else "MISSED"
@@ -239,9 +241,9 @@ async def bench(learners: int, runs: int) -> None:
             f"{seeding:.1f} s): p50 {p50:.2f} ms, p95 {p95:.2f} ms ({verdict})"
         )
         for user in range(100_000, 100_000 + min(learners, 300), 3):
-            await service.set_leaderboard(SCOPE, user, True)
+            await service.community.set_leaderboard(SCOPE, user, True)
         started = time.perf_counter()
-        await service.leaderboard(SCOPE, "month")
+        await service.community.leaderboard(SCOPE, "month")
         print(f"leaderboard (month, community):  {(time.perf_counter() - started) * 1000:8.2f} ms")
 
         # Size: checkpoint the WAL into the file first so the main file holds everything.

@@ -18,6 +18,6 @@ __all__ = ["Settings", "create_bot"]
 
 def create_bot(settings: Settings) -> commands.Bot:
     """Return a ready-to-start Waypoint bot (not started: `await bot.start(token)` runs it)."""
-    from bot.client import create_bot as _create_bot
+    from bot.discord.client import create_bot as _create_bot
 
     return _create_bot(settings)

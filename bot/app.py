@@ -17,7 +17,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from bot.qa.service import QuestionService
     from bot.storage.db import Database
-    from bot.study.service import StudyService
+    from bot.study.service import StudyServices
     from index.catalog import Catalog
     from index.search import IndexConfig, KnowledgeBase
 
@@ -33,7 +33,7 @@ class Services:
 
     settings: Settings
     db: Database
-    study: StudyService
+    study: StudyServices
     knowledge: KnowledgeBase | None = None
     questions: QuestionService | None = None
     # False when the knowledge base was handed in already open: its owner closes it.
@@ -88,7 +88,7 @@ async def open_services(
     `catalog` and `clock` replace where roadmaps come from and what time it is (tests).
     """
     from bot.storage.db import Database
-    from bot.study.service import StudyService
+    from bot.study.service import StudyServices
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.database_path)
@@ -100,14 +100,28 @@ async def open_services(
         await db.close()
         raise
 
-    if catalog is None:
-        catalog = _catalog_source(settings, knowledge)
-    study = StudyService(db, catalog, default_timezone=settings.default_timezone, clock=clock)
+    try:
+        if catalog is None:
+            catalog = _catalog_source(settings, knowledge)
+        study = StudyServices.build(
+            db, catalog, default_timezone=settings.default_timezone, clock=clock
+        )
+    except BaseException:
+        if knowledge is not None and owns_knowledge:
+            await knowledge.close()
+        await db.close()
+        raise
     questions = None
     if knowledge is not None:
         from bot.qa.service import QuestionService
 
-        questions = QuestionService(knowledge, db, study, top_k=settings.top_k)
+        questions = QuestionService(
+            knowledge,
+            db,
+            study.plans,
+            top_k=settings.top_k,
+            cooldown_seconds=settings.ask_cooldown_seconds,
+        )
     log.info("services ready (knowledge base %s)", "loaded" if knowledge else "not loaded")
     return Services(settings, db, study, knowledge, questions, owns_knowledge)
 

@@ -25,3 +25,18 @@ class NotFound(WaypointError):
 
 class PermissionDenied(WaypointError):
     """The caller may not run this command."""
+
+
+class OnCooldown(WaypointError):
+    """The member asked again before their question cooldown ran out."""
+
+    def __init__(self, retry_after: float, *, notify: bool = True) -> None:
+        wait = max(1, round(retry_after))
+        super().__init__(
+            f"You can ask again in {wait} s — meanwhile, the sources under your last answer "
+            "are worth a look."
+        )
+        self.retry_after = retry_after
+        # False once the member was already told in this cooldown window (answer channels
+        # then stay quiet instead of posting a notice per message).
+        self.notify = notify

@@ -1,4 +1,4 @@
-"""Markdown passages made readable on a screen (terminal or Discord)."""
+"""Plain text helpers both front ends share: Markdown reflow, durations, plurals."""
 
 from __future__ import annotations
 
@@ -18,3 +18,16 @@ def reflow(lines: list[str]) -> list[str]:
         else:
             out.append(line)
     return out
+
+
+def hours_text(minutes: float) -> str:
+    """`1 h 05 min`, `45 min`, `3 h` — minutes as people read them."""
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" if not rest else f"{hours} h {rest:02d} min"
+
+
+def plural(count: int, word: str) -> str:
+    """`1 day`, `2 days`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -15,6 +15,8 @@ from bot.logs import configure_logging
 
 UserFacingError = WaypointError
 T = TypeVar("T")
+# The terminal's one learner (Discord user ids are positive snowflakes, so 0 never collides).
+LOCAL_LEARNER = 0
 
 
 def add_settings_options(parser: argparse.ArgumentParser) -> None:

@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.app import index_config, open_knowledge
-from bot.cli.common import run_async, verb_parser
+from bot.app import Services, index_config, open_knowledge, open_services
+from bot.cli.common import LOCAL_LEARNER, run_async, verb_parser
 from bot.config import Settings
 from bot.errors import WaypointError
 from bot.text import BLOCK_START, reflow
@@ -117,6 +117,27 @@ async def _open(settings: Settings, *, quiet: bool = False) -> KnowledgeBase:
         raise WaypointError(f"the knowledge base cannot be built: {exc}") from exc
 
 
+async def _open_services(settings: Settings) -> Services:
+    """The database and the knowledge base, for the verbs that ask (they log every question)."""
+    from index.problems import KnowledgeError
+
+    try:
+        return await open_services(settings, progress=ProgressBar())
+    except KnowledgeError as exc:
+        raise WaypointError(f"the knowledge base cannot be built: {exc}") from exc
+
+
+async def _ask_logged(services: Services, question: str, top_k: int | None = None) -> Answer:
+    """Ask as the terminal's learner; the question is logged with source `cli` (so it shows in
+    the gaps when unanswered)."""
+    assert services.questions is not None
+    outcome = await services.questions.ask(
+        question, user_id=LOCAL_LEARNER, guild_id=None, via="cli", top_k=top_k
+    )
+    assert outcome is not None  # only a Discord message id can be answered already
+    return outcome.answer
+
+
 def _terminal_text(markdown: str) -> str:
     """Markdown as a terminal shows it: links as `text (url)`, no bold markers."""
     return _EMPHASIS.sub("", _LINK.sub(r"\1 (\2)", markdown))
@@ -170,11 +191,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         raise WaypointError('ask a question, for example: waypoint ask "what is overfitting?"')
 
     async def main() -> Answer:
-        kb = await _open(settings)
+        services = await _open_services(settings)
         try:
-            return await kb.ask(question, top_k=args.top_k or settings.top_k)
+            return await _ask_logged(services, question, args.top_k)
         finally:
-            await kb.close()
+            await services.close()
 
     print(format_answer(run_async(main())))
     return 0
@@ -329,12 +350,13 @@ def run_chat(settings: Settings) -> int:
     print("Loading the knowledge base…", file=sys.stderr, flush=True)
     with asyncio.Runner() as runner:
         try:
-            kb = runner.run(_open(settings))
+            services = runner.run(_open_services(settings))
         except KeyboardInterrupt:
             print("\nStopped.", file=sys.stderr)
             return 130
         try:
-            status = kb.status()
+            assert services.knowledge is not None
+            status = services.knowledge.status()
             print(
                 f"Waypoint is ready: {status.documents} documents, {status.chunks} passages.\n"
                 "Ask a question in your own words. Type 'quit' or press Ctrl+D to leave."
@@ -354,11 +376,14 @@ def run_chat(settings: Settings) -> int:
                     print("Ask anything about the knowledge base, e.g. 'what maths do I need?'.")
                     continue
                 try:
-                    answer = runner.run(kb.ask(question, top_k=settings.top_k))
+                    answer = runner.run(_ask_logged(services, question))
                 except KeyboardInterrupt:
                     print("\n(cancelled)")
+                    continue
+                except WaypointError as exc:  # e.g. a question too long: say so, keep chatting
+                    print(exc.user_message)
                     continue
                 print()
                 print(format_answer(answer))
         finally:
-            runner.run(kb.close())
+            runner.run(services.close())

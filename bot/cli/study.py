@@ -9,29 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import shutil
 import sys
 import textwrap
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.cli.common import run_async, verb_parser
+from bot.cli.common import LOCAL_LEARNER, run_async, verb_parser
+from bot.cli.present import day, hours, print_plan, print_progress, width
 from bot.config import Settings
 from bot.errors import InvalidInput
 from bot.study import TERMINAL_SCOPE
+from bot.study.parsing import optional_date, parse_date, parse_minutes, suggest_timezones
+from bot.text import hours_text, plural
 
 if TYPE_CHECKING:
-    from bot.study.models import Pace, Plan, Progress
-    from bot.study.service import StudyService
+    from bot.study.service import StudyServices
+
+__all__ = ["parse_minutes", "register"]
 
 T = TypeVar("T")
-LOCAL_LEARNER = 0
-# 1h30, 1h30m, 1.5h, 2 hours, 45m, 45 min (spaces are removed first).
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h(?:ours?|rs?)?)?(?:(\d+)(?:m|mins?|minutes?)?)?$")
 
 
 def register(verbs: Any) -> None:
@@ -142,7 +141,7 @@ def _learner_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _with_study(settings: Settings, work: Callable[[StudyService], Awaitable[T]]) -> T:
+def _with_study(settings: Settings, work: Callable[[StudyServices], Awaitable[T]]) -> T:
     """Open the database and roadmaps (not the search index), run `work(study)`, close."""
     from bot.app import open_services
 
@@ -156,91 +155,14 @@ def _with_study(settings: Settings, work: Callable[[StudyService], Awaitable[T]]
     return run_async(main())
 
 
-# Formatting ---------------------------------------------------------------------------------
-
-
-def _day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
-
-
-def _short(d: date) -> str:
-    return f"{d.day} {d:%b}"
-
-
-def _long(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
-
-
-def _hours(h: float) -> str:
-    return f"{h:.0f} h" if h >= 10 else f"{h:.1f} h"
-
-
-def _duration(minutes: float) -> str:
-    hours, rest = divmod(round(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _bar(fraction: float, width: int = 20) -> str:
-    filled = round(max(0.0, min(1.0, fraction)) * width)
-    return "█" * filled + "░" * (width - filled)
-
-
-def _width() -> int:
-    return min(100, shutil.get_terminal_size((90, 20)).columns)
-
-
-def parse_minutes(text: str) -> int:
-    """'90', '90m', '1h30', '1h 30m', '1.5h' or '1:30' as whole minutes."""
-    value = text.strip().lower()
-    if value.isdigit():
-        return int(value)
-    if re.fullmatch(r"\d{1,2}:[0-5]\d", value):
-        hours, minutes = value.split(":")
-        return int(hours) * 60 + int(minutes)
-    match = _DURATION.match(value.replace(" ", ""))
-    if value and match and any(match.groups()) and (match.group(1) or not value[-1].isdigit()):
-        return round(float(match.group(1) or 0) * 60) + int(match.group(2) or 0)
-    raise InvalidInput("Give the time as minutes (90), hours and minutes (1h30) or hours (1.5h).")
-
-
-def _print_plan(plan: Plan, progress: Progress | None = None) -> None:
-    from bot.study.planner import BACKGROUNDS
-
-    background = BACKGROUNDS.get(plan.background, plan.background).lower()
-    print(f"{plan.path_title}: plan for a {background}, {plan.hours_per_week:g} h a week")
-    weeks = max(1, round(plan.weeks))
-    print(f"Start {_day(plan.start)}, finish {_day(plan.finish)} ({_plural(weeks, 'week')})")
-    print()
-    name_width = max(len(m.title) for m in plan.modules)
-    status = {m.module_id: m for m in progress.modules} if progress else {}
-    for i, m in enumerate(plan.modules, start=1):
-        if m.start is None or m.end is None:
-            print(f"  ✓ {m.title:<{name_width}}  done before this plan")
-            continue
-        dates = f"{_long(m.start)} – {_long(m.end)}"
-        line = f"  {i} {m.title:<{name_width}}  {dates:<25} {_hours(m.hours):>6}  ({m.days} days)"
-        mp = status.get(m.module_id)
-        if mp is not None and mp.status != "not started":
-            line += f"  {mp.status} {mp.percent}%" if not mp.done else "  done"
-        print(line)
-
-
 # Handlers -----------------------------------------------------------------------------------
 
 
 def _plan_new(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.study.service import parse_date
+    start = optional_date(args.start)
 
-    start = parse_date(args.start) if args.start else None
-
-    async def work(study: StudyService) -> int:
-        plan = await study.new_plan(
+    async def work(study: StudyServices) -> int:
+        plan = await study.plans.new_plan(
             args.scope,
             args.learner,
             path=args.path,
@@ -249,7 +171,7 @@ def _plan_new(args: argparse.Namespace, settings: Settings) -> int:
             start=start,
             done=args.done,
         )
-        _print_plan(plan)
+        print_plan(plan)
         print()
         print("Log study with: waypoint checkin 45m MODULE   (see it with: waypoint progress)")
         return 0
@@ -258,10 +180,10 @@ def _plan_new(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _plan_show(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        plan = await study.plan(args.scope, args.learner, args.path)
-        _print_plan(plan, await study.progress(args.scope, args.learner, path=plan.path_id))
-        others = [p.path_id for p in await study.plans(args.scope, args.learner)][1:]
+    async def work(study: StudyServices) -> int:
+        plan = await study.plans.plan(args.scope, args.learner, args.path)
+        print_plan(plan, await study.progress.progress(args.scope, args.learner, path=plan.path_id))
+        others = [p.path_id for p in await study.plans.plans(args.scope, args.learner)][1:]
         if others and args.path is None:
             print(f"\nYou also have plans for: {', '.join(others)} (show one with --path).")
         return 0
@@ -270,8 +192,8 @@ def _plan_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _plan_replan(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        plan = await study.replan(
+    async def work(study: StudyServices) -> int:
+        plan = await study.plans.replan(
             args.scope,
             args.learner,
             path=args.path,
@@ -279,22 +201,22 @@ def _plan_replan(args: argparse.Namespace, settings: Settings) -> int:
             background=args.background,
         )
         print("Re-dated from today; done modules and logged time are kept.\n")
-        _print_plan(plan)
+        print_plan(plan)
         return 0
 
     return _with_study(settings, work)
 
 
 def _plan_done(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        module = await study.set_module_done(
+    async def work(study: StudyServices) -> int:
+        module = await study.plans.set_module_done(
             args.scope, args.learner, args.module, done=not args.undo, path=args.path
         )
         if args.undo:
             print(f"{module.title} is no longer marked done ({module.percent}% logged).")
         else:
-            print(f"{module.title} marked done ({_duration(module.logged_minutes)} logged).")
-        current = await study.current_module(args.scope, args.learner)
+            print(f"{module.title} marked done ({hours_text(module.logged_minutes)} logged).")
+        current = await study.plans.current_module(args.scope, args.learner)
         if current is not None and not args.undo:
             print(f"Next up: {current.title}.")
         return 0
@@ -303,27 +225,27 @@ def _plan_done(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _plan_export(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        plan = await study.plan(args.scope, args.learner, args.path)
-        data = await study.export_ics(args.scope, args.learner, plan.path_id)
+    async def work(study: StudyServices) -> int:
+        plan = await study.plans.plan(args.scope, args.learner, args.path)
+        data = await study.plans.export_ics(args.scope, args.learner, plan.path_id)
         target = args.output or Path(f"{plan.path_id}.ics")
         target.write_bytes(data)
         events = sum(1 for m in plan.modules if m.start is not None)
-        print(f"Saved {_plural(events, 'event')} to {target}; import it into your calendar.")
+        print(f"Saved {plural(events, 'event')} to {target}; import it into your calendar.")
         return 0
 
     return _with_study(settings, work)
 
 
 def _plan_paths(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        roadmaps = study.roadmaps()
+    async def work(study: StudyServices) -> int:
+        roadmaps = study.plans.roadmaps()
         if not roadmaps:
             print("No paths are loaded; check the knowledge folders (--knowledge).")
             return 1
         for roadmap in roadmaps:
-            backgrounds = ", ".join(study.backgrounds(roadmap.id))
-            print(f"{roadmap.id}  ({roadmap.title}, {_plural(len(roadmap.modules), 'module')})")
+            backgrounds = ", ".join(study.plans.backgrounds(roadmap.id))
+            print(f"{roadmap.id}  ({roadmap.title}, {plural(len(roadmap.modules), 'module')})")
             print(f"    modules: {', '.join(m.id for m in roadmap.modules)}")
             print(f"    backgrounds: {backgrounds}")
         return 0
@@ -332,15 +254,13 @@ def _plan_paths(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _checkin(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.study.service import parse_date
-
     minutes = parse_minutes(args.minutes)
 
-    async def work(study: StudyService) -> int:
+    async def work(study: StudyServices) -> int:
         on = None
         if args.date:
-            on = parse_date(args.date, await study.today(args.scope, args.learner))
-        result = await study.checkin(
+            on = parse_date(args.date, await study.learners.today(args.scope, args.learner))
+        result = await study.checkins.checkin(
             args.scope,
             args.learner,
             minutes=minutes,
@@ -351,17 +271,17 @@ def _checkin(args: argparse.Namespace, settings: Settings) -> int:
             path=args.path,
         )
         c, streak, module = result.checkin, result.streak, result.module
-        when = "" if not c.backdated else f" for {_day(c.study_date)} (back-dated)"
-        print(f"Logged {_duration(c.minutes)} on {module.title}{when}.")
+        when = "" if not c.backdated else f" for {day(c.study_date)} (back-dated)"
+        print(f"Logged {hours_text(c.minutes)} on {module.title}{when}.")
         first = "First check-in today. " if result.first_of_day and not c.backdated else ""
         print(
-            f"{first}Streak: {_plural(streak.current, 'day')} (longest {streak.longest})"
-            + (f", {_plural(streak.freezes_held, 'freeze')} held." if streak.freezes_held else ".")
+            f"{first}Streak: {plural(streak.current, 'day')} (longest {streak.longest})"
+            + (f", {plural(streak.freezes_held, 'freeze')} held." if streak.freezes_held else ".")
         )
         for frozen in result.freezes_spent:
-            print(f"A streak freeze covered {_day(frozen)}, so your streak lives on.")
+            print(f"A streak freeze covered {day(frozen)}, so your streak lives on.")
         print(
-            f"{module.title}: {module.logged_minutes / 60:.1f} of {_hours(module.planned_hours)} "
+            f"{module.title}: {module.logged_minutes / 60:.1f} of {hours(module.planned_hours)} "
             f"({module.percent}%)."
         )
         return 0
@@ -370,11 +290,11 @@ def _checkin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _progress(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        progress = await study.progress(args.scope, args.learner, path=args.path)
-        _print_progress(progress)
+    async def work(study: StudyServices) -> int:
+        progress = await study.progress.progress(args.scope, args.learner, path=args.path)
+        print_progress(progress)
         if args.audit:
-            entries = await study.backdated(args.scope, args.learner)
+            entries = await study.checkins.backdated(args.scope, args.learner)
             print()
             if not entries:
                 print("No back-dated check-ins.")
@@ -382,94 +302,36 @@ def _progress(args: argparse.Namespace, settings: Settings) -> int:
                 c = e.checkin
                 note = " (filled an empty day)" if e.filled_gap else ""
                 print(
-                    f"  {_day(c.study_date)}: {_duration(c.minutes)} on {c.module_id}, entered "
+                    f"  {day(c.study_date)}: {hours_text(c.minutes)} on {c.module_id}, entered "
                     f"{c.entered_at:%Y-%m-%d %H:%M} UTC{note}"
                 )
         if args.png is not None:
-            args.png.write_bytes(await study.progress_png(args.scope, args.learner, path=args.path))
+            args.png.write_bytes(
+                await study.progress.progress_png(args.scope, args.learner, path=args.path)
+            )
             print(f"\nSaved the progress picture to {args.png}.")
         return 0
 
     return _with_study(settings, work)
 
 
-def _print_progress(progress: Progress) -> None:
-    plan, streak, pace = progress.plan, progress.streak, progress.pace
-    print(f"{plan.path_title}: progress on {_day(progress.today)} ({progress.timezone})")
-    today = (
-        "checked in today"
-        if streak.studied_today
-        else "not checked in today yet"
-        if streak.current
-        else "no current streak"
-    )
-    freezes = f", {_plural(streak.freezes_held, 'freeze')} held" if streak.freezes_held else ""
-    print(f"Streak: {_plural(streak.current, 'day')} (longest {streak.longest}){freezes}; {today}.")
-    if streak.frozen_dates:
-        covered = ", ".join(_short(d) for d in streak.frozen_dates)
-        print(f"Freezes kept this streak alive on: {covered}.")
-    print(
-        f"Total: {_duration(progress.total_minutes)} in {_plural(progress.checkins, 'check-in')} "
-        f"on {_plural(progress.study_days, 'day')}; this week {_duration(progress.week_minutes)}."
-    )
-    print(textwrap.fill(_pace_line(pace), _width(), subsequent_indent="      "))
-    print()
-    name_width = max(len(m.title) for m in progress.modules)
-    for m in progress.modules:
-        fraction = 1.0 if m.done else m.percent / 100
-        detail = (
-            "done"
-            if m.done
-            else f"{m.logged_minutes / 60:.1f} / {_hours(m.planned_hours)}  {m.status}"
-        )
-        print(f"  {m.title:<{name_width}}  {_bar(fraction)} {m.percent:>3}%  {detail}")
-
-
-def _pace_line(pace: Pace) -> str:
-    if pace.status == "complete":
-        return "Pace: every module of the plan is done. Well done!"
-    if pace.status == "not started":
-        return f"Pace: the plan starts in {_plural(pace.days, 'day')}."
-    where = (
-        "on track"
-        if pace.status == "on track"
-        else f"{_plural(pace.days, 'day')} {pace.status} of the plan"
-    )
-    line = (
-        f"Pace: {where} ({pace.done_hours:.1f} h done, {pace.expected_hours:.1f} h expected by "
-        f"yesterday)"
-    )
-    if pace.too_early:
-        line += f"; too early to project a finish (plan: {_day(pace.planned_finish)})."
-    elif pace.projected_finish is not None:
-        line += (
-            f"; at your recent {pace.recent_hours_per_week:.1f} h a week you finish "
-            f"{_day(pace.projected_finish)} (plan: {_day(pace.planned_finish)})."
-        )
-    else:
-        line += f"; no study in recent weeks (plan finishes {_day(pace.planned_finish)})."
-    return line
-
-
 def _next(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        step = await study.next_step(args.scope, args.learner)
+    async def work(study: StudyServices) -> int:
+        step = await study.plans.next_step(args.scope, args.learner)
         progress = step.progress
         print(f"Now: {step.current.title} ({step.current.path_title})")
         if step.summary:
-            print(
-                textwrap.fill(step.summary, _width(), initial_indent="  ", subsequent_indent="  ")
-            )
+            print(textwrap.fill(step.summary, width(), initial_indent="  ", subsequent_indent="  "))
         if step.module_days_left is not None and step.module_days_left > 0:
-            left = f"; the plan gives it {_plural(step.module_days_left, 'more day')}"
+            left = f"; the plan gives it {plural(step.module_days_left, 'more day')}"
         else:
             left = ""
         print(
-            f"Done so far: {progress.logged_minutes / 60:.1f} of {_hours(progress.planned_hours)} "
+            f"Done so far: {progress.logged_minutes / 60:.1f} of {hours(progress.planned_hours)} "
             f"({progress.percent}%){left}."
         )
         print(
-            f"This week: {_duration(step.week_minutes)} of the {step.weekly_hours:g} h the plan "
+            f"This week: {hours_text(step.week_minutes)} of the {step.weekly_hours:g} h the plan "
             "expects."
         )
         if step.topics:
@@ -487,48 +349,44 @@ def _next(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _timezone(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.study.service import suggest_timezones
-
-    async def work(study: StudyService) -> int:
+    async def work(study: StudyServices) -> int:
         if args.zone is None:
-            learner = await study.learner(args.scope, args.learner)
-            zone = learner.timezone if learner and learner.timezone else None
-            today = await study.today(args.scope, args.learner)
-            if zone is None:
+            zone = await study.learners.zone(args.scope, args.learner)
+            if not zone.explicit:
                 print(
-                    f"Your timezone is not set; {study.default_timezone} is used (today is "
-                    f"{_day(today)}). Set it with: waypoint timezone Europe/Paris"
+                    f"Your timezone is not set; {zone.zone} is used (today is "
+                    f"{day(zone.today)}). Set it with: waypoint timezone Europe/Paris"
                 )
             else:
-                print(f"Your timezone is {zone}; today is {_day(today)} there.")
+                print(f"Your timezone is {zone.zone}; today is {day(zone.today)} there.")
             return 0
         try:
-            change = await study.set_timezone(args.scope, args.learner, args.zone)
+            change = await study.learners.set_timezone(args.scope, args.learner, args.zone)
         except InvalidInput:
             hints = suggest_timezones(args.zone.split("/")[-1], limit=5)
             if hints:
                 print(f"Did you mean: {', '.join(hints)}?", file=sys.stderr)
             raise
         local: datetime = change.local_now
-        print(f"Timezone set to {change.new} (it is {local:%H:%M} on {_day(local.date())} there).")
+        print(f"Timezone set to {change.new} (it is {local:%H:%M} on {day(local.date())} there).")
         if change.streak.current:
-            print(f"Your streak is unchanged: {_plural(change.streak.current, 'day')}.")
+            print(f"Your streak is unchanged: {plural(change.streak.current, 'day')}.")
         return 0
 
     return _with_study(settings, work)
 
 
 def _data_export(args: argparse.Namespace, settings: Settings) -> int:
-    async def work(study: StudyService) -> int:
-        data = await study.export_data(args.scope, args.learner)
+    async def work(study: StudyServices) -> int:
+        data = await study.privacy.export_data(args.scope, args.learner)
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         if args.output is None:
             sys.stdout.write(text)
         else:
             args.output.write_text(text, encoding="utf-8")
             print(
-                f"Saved {_plural(len(data['checkins']), 'check-in')} and "
-                f"{_plural(len(data['plans']), 'plan')} to {args.output}."
+                f"Saved {plural(len(data['checkins']), 'check-in')} and "
+                f"{plural(len(data['plans']), 'plan')} to {args.output}."
             )
         return 0
 
@@ -539,16 +397,19 @@ def _data_delete(args: argparse.Namespace, settings: Settings) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise InvalidInput("Add --yes to delete without a prompt; nothing was deleted.")
-        answer = input("Delete all your plans, check-ins and settings? Type 'delete' to confirm: ")
+        answer = input(
+            "Delete all your plans, check-ins, settings and the questions you asked? "
+            "Type 'delete' to confirm: "
+        )
         if answer.strip().lower() != "delete":
             print("Nothing was deleted.")
             return 1
 
-    async def work(study: StudyService) -> int:
-        deleted = await study.delete_data(args.scope, args.learner)
+    async def work(study: StudyServices) -> int:
+        deleted = await study.privacy.delete_data(args.scope, args.learner)
         print(
-            f"Deleted {_plural(deleted.checkins, 'check-in')}, {_plural(deleted.plans, 'plan')} "
-            "and your settings."
+            f"Deleted {plural(deleted.checkins, 'check-in')}, {plural(deleted.plans, 'plan')}, "
+            f"{plural(deleted.questions, 'question')} and your settings."
         )
         return 0
 

@@ -1,4 +1,5 @@
-"""QuestionService: ask the knowledge base, log every question, votes, answer channels, gaps.
+"""QuestionService: ask the knowledge base, log every question, votes, answer channels, gaps,
+and the rules on who may ask when (the per-member cooldown, the replay guard).
 
 Plain async code with no Discord imports: the Discord cogs and the terminal call the same methods.
 """
@@ -7,24 +8,33 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, OnCooldown
+from bot.qa.cooldown import Cooldown
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.questions import GapRow, QuestionRepository, ShownSource
+from bot.study import TERMINAL_SCOPE
 
 if TYPE_CHECKING:
     from bot.storage.db import Database
     from bot.study.models import CurrentModule
-    from bot.study.service import StudyService
+    from bot.study.plans import PlanService
     from index.documents import Answer
     from index.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
+__all__ = ["AskOutcome", "ChannelToggle", "GapRow", "GapsReport", "QuestionService", "VoteOutcome"]
+
 MAX_QUESTION_CHARS = 500
+# Message ids remembered by the in-memory replay guard (the database is the durable one).
+_SEEN_MAX = 5_000
 Via = Literal["slash", "mention", "channel", "cli"]
 _WORDS = re.compile(r"\w+")
 
@@ -86,15 +96,48 @@ class QuestionService:
     """Everything about questions, independent of where they are asked."""
 
     def __init__(
-        self, kb: KnowledgeBase, db: Database, study: StudyService, *, top_k: int = 3
+        self,
+        kb: KnowledgeBase,
+        db: Database,
+        plans: PlanService,
+        *,
+        top_k: int = 3,
+        cooldown_seconds: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._kb = kb
-        self._study = study  # a learner's current module ranks a little higher
+        self._plans = plans  # a learner's current module ranks a little higher
         self._questions = QuestionRepository(db)
         self._config = GuildConfigRepository(db)
         self.top_k = top_k
+        self._cooldown = Cooldown(cooldown_seconds, monotonic)
         # on_message consults this for every message, so it is kept in memory per guild.
         self._channels: dict[int, frozenset[int]] = {}
+        # Gateway replays (RESUME) can deliver a message twice; the database is the durable
+        # guard, this keeps a replay from even reaching the cooldown.
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def first_delivery(self, message_id: int) -> bool:
+        """False when this message was already seen by this process (a replayed event)."""
+        if message_id in self._seen:
+            return False
+        self._seen[message_id] = None
+        if len(self._seen) > _SEEN_MAX:
+            self._seen.popitem(last=False)
+        return True
+
+    def admit(self, question: str, *, user_id: int, guild_id: int | None) -> str:
+        """The cleaned question if the member may ask now; starts their cooldown.
+
+        Raises InvalidInput (empty, too long) or OnCooldown; `OnCooldown.notify` is True only
+        for the first refusal of a cooldown window, so a flood gets one notice, not one each.
+        """
+        text = clean_question(question)
+        key = (guild_id, user_id)
+        wait = self._cooldown.retry_after(key)
+        if wait > 0:
+            raise OnCooldown(wait, notify=self._cooldown.first_refusal(key))
+        return text
 
     async def ask(
         self,
@@ -106,6 +149,7 @@ class QuestionService:
         message_id: int | None = None,
         via: Via = "slash",
         boost_module: tuple[str, str] | None = None,
+        top_k: int | None = None,
     ) -> AskOutcome | None:
         """Answer and log a question. None when `message_id` was already answered (a replayed
         gateway event or a second bot process), so no message is ever answered twice.
@@ -114,11 +158,13 @@ class QuestionService:
         higher when about as relevant as other passages."""
         text = clean_question(question)
         module = None
-        if boost_module is None and guild_id is not None:
-            module = await self._study.current_module(guild_id, user_id)
+        # The terminal's questions have no guild; its learner's plan lives in TERMINAL_SCOPE.
+        scope = TERMINAL_SCOPE if guild_id is None and via == "cli" else guild_id
+        if boost_module is None and scope is not None:
+            module = await self._plans.current_module(scope, user_id)
             if module is not None:
                 boost_module = (module.path_id, module.module_id)
-        answer = await self._kb.ask(text, top_k=self.top_k, boost_module=boost_module)
+        answer = await self._kb.ask(text, top_k=top_k or self.top_k, boost_module=boost_module)
         shown = tuple(
             ShownSource(p.citation.title, p.citation.section, p.citation.url, p.citation.source)
             for p in answer.passages
@@ -186,11 +232,3 @@ class QuestionService:
         unanswered = await self._questions.unanswered(guild_id, since, limit)
         disliked = await self._questions.disliked(guild_id, since, limit)
         return GapsReport(since, tuple(unanswered), tuple(disliked))
-
-    async def member_history(self, guild_id: int | None, user_id: int) -> list[dict[str, Any]]:
-        """What a member asked and how they voted, JSON-ready (their data export)."""
-        return await self._questions.member_history(guild_id, user_id)
-
-    async def forget_member(self, guild_id: int | None, user_id: int) -> int:
-        """Delete a member's questions and votes (for a data-deletion request)."""
-        return await self._questions.delete_user(guild_id, user_id)

@@ -274,3 +274,22 @@ class DeletedData:
     checkins: int
     plans: int
     completions: int
+    # The questions the member asked and their votes (deleted in the same transaction).
+    questions: int = 0
+
+
+@dataclass(frozen=True)
+class LearnerZone:
+    """The timezone a learner's study days follow, and their local date now."""
+
+    zone: str
+    explicit: bool  # False: they set none, so the configured default applies
+    today: date
+
+
+@dataclass(frozen=True)
+class ReminderSetting:
+    """The daily reminder after `/remind set|off`: its local time (None: off) and zone."""
+
+    at: str | None
+    zone: LearnerZone

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Services, index_config, open_services
-from bot.client import WaypointBot, create_bot
 from bot.config import Settings
+from bot.discord.client import WaypointBot, create_bot
 from index.search import KnowledgeBase
 from tests.fake_discord import Channel, FakeDiscord, Guild, Member
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from discord.ext import commands
 
-from bot.client import WaypointBot, create_bot
+from bot.discord.client import WaypointBot, create_bot
 from tests.discord_bot.conftest import SESSION_LOOP, MakeSettings, Running, StartBot, World
 
 pytestmark = SESSION_LOOP

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.embeds import answer_embed, excerpt, gaps_embed, reload_embed, status_embed
+from bot.discord.embeds import answer_embed, excerpt, gaps_embed, reload_embed, status_embed
 from bot.qa.service import GapsReport
 from bot.storage.questions import GapRow, ShownSource
 from index.documents import Answer, Citation, IndexStatus, Passage, ReloadReport

@@ -1,4 +1,5 @@
-"""QuestionService against a real SQLite file: logging, duplicates, votes, gaps, forgetting."""
+"""QuestionService against a real SQLite file: logging, duplicates, votes, gaps, forgetting,
+the cooldown and the replay guard."""
 
 from __future__ import annotations
 
@@ -12,20 +13,31 @@ import pytest_asyncio
 from bot.errors import InvalidInput, NotFound
 from bot.qa.service import QuestionService, normalize
 from bot.storage.db import Database
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
+from index.catalog import Catalog
 from index.search import KnowledgeBase
 from tests.discord_bot.conftest import SESSION_LOOP
 
 pytestmark = SESSION_LOOP
 GUILD = 1
+CATALOG = Catalog()
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def service(tmp_path: Path, knowledge: KnowledgeBase) -> AsyncIterator[QuestionService]:
-    db = await Database.open(tmp_path / "q.sqlite3")
-    study = StudyService(db, lambda: knowledge.catalog)
-    yield QuestionService(knowledge, db, study, top_k=2)
-    await db.close()
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "q.sqlite3")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def study(db: Database) -> StudyServices:
+    return StudyServices.build(db, lambda: CATALOG)
+
+
+@pytest.fixture
+def service(db: Database, study: StudyServices, knowledge: KnowledgeBase) -> QuestionService:
+    return QuestionService(knowledge, db, study.plans, top_k=2)
 
 
 async def test_concurrent_copies_of_one_message_answered_once(service: QuestionService) -> None:
@@ -88,14 +100,14 @@ async def test_answer_channels_toggle(service: QuestionService) -> None:
     assert await service.answer_channels(GUILD + 1) == frozenset()
 
 
-async def test_forget_member(service: QuestionService) -> None:
+async def test_forget_member(service: QuestionService, study: StudyServices) -> None:
     mine = await service.ask("What is overfitting?", user_id=5, guild_id=GUILD)
     theirs = await service.ask("What is overfitting?", user_id=6, guild_id=GUILD)
     assert mine is not None
     assert theirs is not None
     await service.vote(theirs.question_id, 5, helpful=True)
     await service.vote(mine.question_id, 6, helpful=True)
-    assert await service.forget_member(GUILD, 5) == 1
+    assert (await study.privacy.delete_data(GUILD, 5)).questions == 1
     with pytest.raises(NotFound):
         await service.vote(mine.question_id, 6, helpful=False)
     assert (await service.vote(theirs.question_id, 5, helpful=True)).previous is None

@@ -18,9 +18,9 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Services, open_services
-from bot.client import WaypointBot, create_bot
 from bot.config import Settings
-from bot.study.service import StudyService
+from bot.discord.client import WaypointBot, create_bot
+from bot.study.service import StudyServices
 from index.catalog import Catalog, load_catalog
 from index.search import KnowledgeBase
 from tests.discord_bot.conftest import (  # noqa: F401  (fixtures re-used by name)
@@ -79,7 +79,7 @@ class StudyBot:
     task: asyncio.Task[None]
 
     @property
-    def study(self) -> StudyService:
+    def study(self) -> StudyServices:
         return self.services.study
 
     async def counts(self) -> dict[str, int]:

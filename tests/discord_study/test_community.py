@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.cogs.community import CommunityCog
+from bot.discord.cogs.community import CommunityCog
 from tests.discord_study.conftest import (
     SESSION_LOOP,
     StudyBot,

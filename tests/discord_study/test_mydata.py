@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 
-from tests.discord_study.conftest import SESSION_LOOP, StudyBot, StudyWorld, make_plan
+from bot.cli import main
+from bot.discord.errors import UNEXPECTED
+from tests.discord_study.conftest import (
+    SESSION_LOOP,
+    STUDY_KNOWLEDGE,
+    StudyBot,
+    StudyWorld,
+    make_plan,
+)
 
 pytestmark = SESSION_LOOP
 
@@ -88,9 +100,9 @@ async def test_delete_needs_the_owners_confirm_click(running: StudyBot, world: S
 async def test_an_unanswered_prompt_expires_without_deleting(
     running: StudyBot, world: StudyWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.cogs.mydata
+    import bot.discord.cogs.mydata
 
-    monkeypatch.setattr(bot.cogs.mydata, "CONFIRM_SECONDS", 0.3)
+    monkeypatch.setattr(bot.discord.cogs.mydata, "CONFIRM_SECONDS", 0.3)
     await _some_data(world)
     stored = await _rows(running, world.guild.id, world.alice.id)
     prompt = await world.fake.slash(world.guild, world.alice, "mydata delete")
@@ -132,3 +144,81 @@ async def test_questions_and_votes_are_part_of_my_data(
         "SELECT count(*) FROM feedback WHERE user_id = ?", (world.alice.id,)
     )
     assert votes == 0
+
+
+# The schema's tables (SQLite's own statistics tables differ with each connection's history).
+_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+
+
+def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (sorted), read with the standard library's sqlite3."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        tables = [r[0] for r in conn.execute(_TABLES)]
+        return {t: sorted(map(tuple, conn.execute(f"SELECT * FROM {t}")), key=repr) for t in tables}
+
+
+async def test_terminal_and_discord_delete_the_same_rows(
+    running: StudyBot, world: StudyWorld, tmp_path: Path
+) -> None:
+    """`waypoint mydata delete --scope G --learner U` and `/mydata delete` remove exactly the same
+    rows: study data, the questions asked and the votes given, in that server only."""
+    fake = world.fake
+    await _some_data(world)
+    await make_plan(world, world.bob)
+    asked = await fake.slash(world.guild, world.alice, "ask", question="what is overfitting?")
+    theirs = await fake.slash(world.guild, world.bob, "ask", question="how to avoid overfitting?")
+    await fake.click(asked.message, asked.message.custom_ids[0], world.bob)
+    await fake.click(theirs.message, theirs.message.custom_ids[1], world.alice)
+    await fake.slash(world.other, world.alice_elsewhere, "ask", question="what is a z-score?")
+
+    live = running.services.settings.database_path
+    copy_dir = tmp_path / "terminal"
+    copy_dir.mkdir()
+    with (
+        contextlib.closing(sqlite3.connect(live)) as source,
+        contextlib.closing(sqlite3.connect(copy_dir / live.name)) as target,
+    ):
+        source.backup(target)
+    before = _dump(copy_dir / live.name)
+
+    prompt = await fake.slash(world.guild, world.alice, "mydata delete")
+    await fake.click(prompt.message, prompt.message.custom_ids[0], world.alice)
+    assert "Deleted: 1 check-in, 1 plan" in prompt.message.content
+    argv = ["--data-dir", str(copy_dir), "--knowledge", str(STUDY_KNOWLEDGE), "mydata", "delete"]
+    argv += ["--scope", str(world.guild.id), "--learner", str(world.alice.id), "--yes"]
+    assert await asyncio.to_thread(main, argv) == 0
+
+    after_discord, after_terminal = _dump(live), _dump(copy_dir / live.name)
+    assert after_terminal == after_discord
+    # What went: alice's rows in this server, her questions and her votes; nothing else.
+    gone = {t: set(before[t]) - set(after_terminal[t]) for t in before}
+    assert {t for t, rows in gone.items() if rows} == {
+        "learners",
+        "plans",
+        "plan_modules",
+        "completions",
+        "checkins",
+        "questions",
+        "feedback",
+    }
+    assert len(gone["questions"]) == 1
+    assert len(gone["feedback"]) == 2  # her vote, and bob's vote on her question
+    assert len(after_terminal["questions"]) == 2  # bob's here, hers in the other server
+
+
+async def test_a_failed_delete_changes_nothing(running: StudyBot, world: StudyWorld) -> None:
+    """Study data and questions go in one transaction: if the questions cannot be deleted, the
+    study data stays too, and the member is told something went wrong."""
+    fake = world.fake
+    await _some_data(world)
+    await fake.slash(world.guild, world.alice, "ask", question="what is overfitting?")
+    live = running.services.settings.database_path
+    before = _dump(live)
+    await running.services.db.execute(
+        "CREATE TRIGGER refuse BEFORE DELETE ON questions BEGIN SELECT RAISE(ABORT, 'no'); END"
+    )
+    prompt = await fake.slash(world.guild, world.alice, "mydata delete")
+    click = await fake.click(prompt.message, prompt.message.custom_ids[0], world.alice)
+    assert click.text == UNEXPECTED
+    await running.services.db.execute("DROP TRIGGER refuse")
+    assert _dump(live) == before

@@ -78,7 +78,7 @@ async def test_plan_new_replies_with_dated_modules(running: StudyBot, world: Stu
         "4. Deep Learning",
         "5. Deployment",
     ]
-    plan = await running.study.plan(world.guild.id, world.alice.id)
+    plan = await running.study.plans.plan(world.guild.id, world.alice.id)
     first = plan.modules[0]
     assert first.start == date(2026, 3, 16)
     assert "Mon 16 Mar 2026 →" in fields[0]["value"]
@@ -92,7 +92,7 @@ async def test_plan_new_with_done_modules(running: StudyBot, world: StudyWorld) 
     result = await make_plan(world, world.alice, done="python-basics, statistics")
     fields = result.message.embeds[0]["fields"]
     assert fields[0]["value"] == fields[1]["value"] == "✓ done before this plan"
-    plan = await running.study.plan(world.guild.id, world.alice.id)
+    plan = await running.study.plans.plan(world.guild.id, world.alice.id)
     assert plan.modules[2].start == date(2026, 3, 10)  # today: the clock's date, UTC
 
 
@@ -141,7 +141,7 @@ async def test_plan_show_and_export(running: StudyBot, world: StudyWorld) -> Non
     assert attachment.filename == "waypoint-practical-ml.ics"
     calendar = Calendar.from_ical(attachment.data)
     events = list(calendar.walk("VEVENT"))
-    plan = await running.study.plan(world.guild.id, world.alice.id)
+    plan = await running.study.plans.plan(world.guild.id, world.alice.id)
     scheduled = [m for m in plan.modules if m.start is not None]
     assert len(events) == len(scheduled) == 4  # python-basics was done before the plan
     for event, module in zip(events, scheduled, strict=True):

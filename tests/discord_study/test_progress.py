@@ -80,7 +80,7 @@ async def test_timezone_set_refused_and_autocompleted(running: StudyBot, world: 
     assert result.message.content.startswith(
         "Your timezone is now **Europe/Paris** (was UTC); it's 13:00 on Tue 10 Mar there."
     )
-    learner = await running.study.learner(world.guild.id, world.alice.id)
+    learner = await running.study.learners.learner(world.guild.id, world.alice.id)
     assert learner is not None
     assert learner.timezone == "Europe/Paris"
 
@@ -158,10 +158,10 @@ async def test_two_servers_are_kept_apart(running: StudyBot, world: StudyWorld) 
         world.other, world.alice_elsewhere, "checkin", minutes=10, module="sql"
     )
     assert "Streak **1 day**" in logged.message.text
-    other = await running.study.learner(world.other.id, world.alice.id)
+    other = await running.study.learners.learner(world.other.id, world.alice.id)
     assert other is not None
     assert other.timezone is None
-    home = await running.study.progress(world.guild.id, world.alice.id)
+    home = await running.study.progress.progress(world.guild.id, world.alice.id)
     assert home.total_minutes == 7 * 60
     assert home.plan.path_id == "practical-ml"
 

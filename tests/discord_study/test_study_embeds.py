@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.cogs.study import date_choices, done_choices
+from bot.discord.cogs.study import date_choices, done_choices
+from bot.discord.study_embeds import bar, hours_text, plan_embed
 from bot.study import planner
 from bot.study.models import Plan
-from bot.study_embeds import bar, hours_text, plan_embed
 from index.catalog import Module, Roadmap, load_catalog
 from tests.fake_discord.models import check_embed_limits
 
@@ -92,7 +92,7 @@ def test_a_large_export_is_compressed_to_fit() -> None:
     import gzip
     import json
 
-    from bot.study_embeds import export_file
+    from bot.discord.study_embeds import export_file
 
     data = {"checkins": [{"note": "x" * 400, "minutes": i} for i in range(50)]}
     small = export_file(data, 7, limit=10 * 1024 * 1024)

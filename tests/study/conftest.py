@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.db import Database
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from index.catalog import Catalog, Module, Pathway, Resource, Roadmap
 
 ML = Roadmap(
@@ -71,5 +71,5 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def service(db: Database, clock: Clock) -> StudyService:
-    return StudyService(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
+def service(db: Database, clock: Clock) -> StudyServices:
+    return StudyServices.build(db, lambda: CATALOG, default_timezone="UTC", clock=clock)

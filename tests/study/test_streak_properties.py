@@ -1,4 +1,4 @@
-"""Streak invariants end to end: real check-ins and timezone moves through StudyService."""
+"""Streak invariants end to end: real check-ins and timezone moves through StudyServices."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.storage.db import Database
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from tests.study.conftest import CATALOG, Clock
 
 ZONES = [
@@ -43,22 +43,24 @@ def test_checking_in_never_lowers_a_streak_and_moving_never_changes_it(
     async def scenario(folder: Path) -> None:
         db = await Database.open(folder / "w.sqlite3")
         clock = Clock(datetime(2026, 3, 20, 12, tzinfo=UTC))  # spans the DST changes
-        service = StudyService(db, lambda: CATALOG, clock=clock)
+        service = StudyServices.build(db, lambda: CATALOG, clock=clock)
         try:
-            await service.set_timezone(1, 1, first_zone)
-            await service.new_plan(1, 1, path="ml", background="beginner", hours_per_week=10)
+            await service.learners.set_timezone(1, 1, first_zone)
+            await service.plans.new_plan(1, 1, path="ml", background="beginner", hours_per_week=10)
             for action, minutes in plan:
                 clock.advance(minutes=minutes)
                 if action == "checkin":
-                    before = (await service.progress(1, 1)).streak
-                    after = (await service.checkin(1, 1, minutes=5, module="basics")).streak
+                    before = (await service.progress.progress(1, 1)).streak
+                    after = (
+                        await service.checkins.checkin(1, 1, minutes=5, module="basics")
+                    ).streak
                     assert after.studied_today
                     assert after.current >= max(before.current, 1)
                     assert after.current <= before.current + 1
                     assert after.longest >= before.longest
                 else:
-                    before = (await service.progress(1, 1)).streak
-                    moved = await service.set_timezone(1, 1, action)
+                    before = (await service.progress.progress(1, 1)).streak
+                    moved = await service.learners.set_timezone(1, 1, action)
                     assert (moved.streak.current, moved.streak.longest) == (
                         before.current,
                         before.longest,
@@ -67,7 +69,7 @@ def test_checking_in_never_lowers_a_streak_and_moving_never_changes_it(
             # Day numbers advance only at local midnights of the zone the learner is in, so
             # study days can outnumber the days lived through only by one per move at most
             # (a day shortened by a move west). 23-hour DST days add a little slack.
-            streak = (await service.progress(1, 1)).streak
+            streak = (await service.progress.progress(1, 1)).streak
             elapsed = (clock.now - datetime(2026, 3, 20, 12, tzinfo=UTC)) / timedelta(hours=23)
             moves = sum(1 for action, _ in plan if action != "checkin")
             assert streak.longest <= elapsed + moves + 2

@@ -14,8 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import IN_SERVERS, NO_PINGS, Refused, mark_answered
-from bot.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
+from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
+from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
+from bot.discord.errors import Refused, mark_answered
 from bot.errors import PermissionDenied
 from bot.qa.service import QuestionService
 

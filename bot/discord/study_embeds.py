@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord.utils import escape_markdown
 
-from bot.embeds import ANSWERED, INFO, escape_mentions, shorten
+from bot.discord.embeds import ANSWERED, INFO, escape_mentions, shorten
 from bot.study.models import (
     CheckinResult,
     DeletedData,
@@ -31,9 +31,13 @@ from bot.study.models import (
     Plan,
     PlannedModule,
     Progress,
+    ReminderSetting,
     TimezoneChange,
 )
 from bot.study.planner import BACKGROUNDS
+from bot.text import hours_text, plural
+
+__all__ = ["hours_text", "plural"]  # shared with the terminal; re-exported for the cogs
 
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
@@ -45,15 +49,6 @@ RESOURCES_MAX = 700  # a handful of links reads better than a wall of them
 STREAK = discord.Colour(0xF28C28)
 
 
-def hours_text(minutes: float) -> str:
-    """`1 h 05 min`, `45 min`, `3 h` — minutes as people read them."""
-    total = round(minutes)
-    hours, rest = divmod(total, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h" if not rest else f"{hours} h {rest:02d} min"
-
-
 def num(value: float) -> str:
     """A number of hours without noise: 10, 7.5, 12.3."""
     return f"{round(value, 1):g}"
@@ -62,11 +57,6 @@ def num(value: float) -> str:
 def day_text(value: date) -> str:
     """`Mon 23 Nov 2026`: unambiguous in every locale."""
     return value.strftime("%a %d %b %Y")
-
-
-def plural(count: int, word: str) -> str:
-    """`1 day`, `2 days`."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def bar(percent: int, cells: int = BAR_CELLS) -> str:
@@ -355,15 +345,16 @@ def reminder_text(due: DueReminder, guild_name: str) -> str:
     )
 
 
-def reminder_set_text(at: str | None, timezone: str, explicit_zone: bool) -> str:
+def reminder_set_text(setting: ReminderSetting) -> str:
     """The confirmation of `/remind set` or `/remind off`."""
-    if at is None:
+    if setting.at is None:
         return "Daily reminders are off. `/remind set` turns them back on."
+    timezone = setting.zone.zone
     text = (
-        f"I'll DM you at **{at}** ({timezone}) on days you haven't checked in yet and your "
-        "streak is at risk — never more than once a day."
+        f"I'll DM you at **{setting.at}** ({timezone}) on days you haven't checked in yet and "
+        "your streak is at risk — never more than once a day."
     )
-    if not explicit_zone:
+    if not setting.zone.explicit:
         text += f" That's {timezone} time: set yours with `/timezone` if it's different."
     return text + " Make sure direct messages from this server's members are allowed."
 

@@ -18,8 +18,7 @@ from discord.utils import escape_markdown
 from bot.text import reflow
 
 if TYPE_CHECKING:
-    from bot.qa.service import ChannelToggle, GapsReport
-    from bot.storage.questions import GapRow
+    from bot.qa.service import ChannelToggle, GapRow, GapsReport
     from index.documents import Answer, Citation, IndexStatus, Passage, ReloadReport
     from index.problems import Problem
 

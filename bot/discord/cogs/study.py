@@ -8,23 +8,16 @@ Errors are `WaypointError`s raised before any reply; `tree.on_error` shows their
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import io
 import logging
-from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import IN_SERVERS, NO_PINGS
-from bot.errors import WaypointError
-from bot.study.planner import BACKGROUNDS
-from bot.study.service import StudyService, parse_date, suggest_timezones
-from bot.study_embeds import (
+from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, quiet, scope_of
+from bot.discord.study_embeds import (
     PROGRESS_PNG,
     checkin_embed,
     ics_filename,
@@ -33,62 +26,19 @@ from bot.study_embeds import (
     progress_embed,
     timezone_text,
 )
-
-if TYPE_CHECKING:
-    from bot.client import WaypointBot
-    from bot.qa.service import QuestionService
+from bot.errors import WaypointError
+from bot.study.checkins import CheckinService
+from bot.study.learners import LearnerService
+from bot.study.parsing import optional_date, split_modules, suggest_timezones
+from bot.study.planner import BACKGROUNDS
+from bot.study.plans import PlanService
+from bot.study.progress import ProgressService
 
 log = logging.getLogger(__name__)
 
-# Study data belongs to a server: none of these commands is offered in direct messages.
 MAX_CHOICES = 25
 CHOICE_MAX = 100  # Discord's limit for a choice's name and value
 Choice = app_commands.Choice
-
-
-def scope_of(interaction: discord.Interaction) -> int:
-    """The study scope of an interaction: its server (the commands are server-only)."""
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
-    return interaction.guild_id
-
-
-def log_command(interaction: discord.Interaction, detail: str = "") -> None:
-    """One line per study command, with guild and user."""
-    command = interaction.command.qualified_name if interaction.command else "?"
-    log.info(
-        "/%s guild=%s user=%s%s",
-        command,
-        interaction.guild_id,
-        interaction.user.id,
-        f" {detail}" if detail else "",
-    )
-
-
-CogT = TypeVar("CogT", bound=commands.Cog)
-ChoicesCallback = Callable[
-    [CogT, discord.Interaction[Any], str], Coroutine[Any, Any, list[Choice[str]]]
-]
-
-
-def quiet(callback: ChoicesCallback[CogT]) -> ChoicesCallback[CogT]:
-    """Autocomplete can never show an error: log it and offer no choices instead."""
-
-    @functools.wraps(callback)
-    async def wrapper(
-        cog: CogT, interaction: discord.Interaction, current: str
-    ) -> list[Choice[str]]:
-        try:
-            return await callback(cog, interaction, current)
-        except (WaypointError, app_commands.NoPrivateMessage):
-            return []  # expected (no plan, a DM): the command itself will explain
-        except Exception:
-            log.exception(
-                "autocomplete %s failed guild=%s", callback.__name__, interaction.guild_id
-            )
-            return []
-
-    return wrapper
 
 
 def _clip(text: str) -> str:
@@ -148,8 +98,17 @@ class StudyCog(commands.Cog):
         allowed_contexts=IN_SERVERS,
     )
 
-    def __init__(self, study: StudyService) -> None:
-        self.study = study
+    def __init__(
+        self,
+        plans: PlanService,
+        checkins: CheckinService,
+        progress: ProgressService,
+        learners: LearnerService,
+    ) -> None:
+        self.plans = plans
+        self.checkins = checkins
+        self.progress_service = progress
+        self.learners = learners
 
     # Autocomplete (answers within Discord's 3 s from memory and a few indexed queries) ----------
 
@@ -157,7 +116,7 @@ class StudyCog(commands.Cog):
     async def _path_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[Choice[str]]:
-        roadmaps = self.study.roadmaps()
+        roadmaps = self.plans.roadmaps()
         return [
             Choice(name=_clip(f"{r.title} ({len(r.modules)} modules)"), value=r.id)
             for r in roadmaps
@@ -172,7 +131,7 @@ class StudyCog(commands.Cog):
         if not isinstance(path, str) or not path.strip():
             return []
         try:
-            roadmap = self.study.roadmap(path)
+            roadmap = self.plans.roadmap(path)
         except WaypointError:
             return []
         return done_choices([(m.id, m.title) for m in roadmap.modules], current)
@@ -183,10 +142,10 @@ class StudyCog(commands.Cog):
     ) -> list[Choice[str]]:
         scope = scope_of(interaction)
         try:
-            plan = await self.study.plan(scope, interaction.user.id)
+            plan = await self.plans.plan(scope, interaction.user.id)
         except WaypointError:
             return []
-        now = await self.study.current_module(scope, interaction.user.id)
+        now = await self.plans.current_module(scope, interaction.user.id)
         first = now.module_id if now else None
         ordered = sorted(plan.modules, key=lambda m: (m.module_id != first, m.position))
         return [
@@ -206,7 +165,7 @@ class StudyCog(commands.Cog):
     async def _date_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[Choice[str]]:
-        today = await self.study.today(scope_of(interaction), interaction.user.id)
+        today = await self.learners.today(scope_of(interaction), interaction.user.id)
         return date_choices(today, current)
 
     @quiet
@@ -243,16 +202,14 @@ class StudyCog(commands.Cog):
     ) -> None:
         """Date every remaining module at the learner's pace; re-planning keeps logged work."""
         scope = scope_of(interaction)
-        first = parse_date(start) if start and start.strip() else None
-        finished = [d.strip() for d in (done or "").split(",") if d.strip()]
-        made = await self.study.new_plan(
+        made = await self.plans.new_plan(
             scope,
             interaction.user.id,
             path=path,
             background=background.value,
             hours_per_week=hours_per_week,
-            start=first,
-            done=finished,
+            start=optional_date(start),
+            done=split_modules(done),
         )
         log_command(interaction, f"path={made.path_id} finish={made.finish}")
         await interaction.response.send_message(
@@ -265,7 +222,7 @@ class StudyCog(commands.Cog):
     @plan.command(name="show", description="Your current plan: each module with its dates.")
     async def plan_show(self, interaction: discord.Interaction) -> None:
         """Show the learner's current plan."""
-        current = await self.study.plan(scope_of(interaction), interaction.user.id)
+        current = await self.plans.plan(scope_of(interaction), interaction.user.id)
         log_command(interaction, f"path={current.path_id}")
         await interaction.response.send_message(
             embed=plan_embed(current), ephemeral=True, allowed_mentions=NO_PINGS
@@ -277,8 +234,8 @@ class StudyCog(commands.Cog):
     async def plan_export(self, interaction: discord.Interaction) -> None:
         """Attach the plan as an iCalendar file."""
         scope = scope_of(interaction)
-        current = await self.study.plan(scope, interaction.user.id)
-        data = await self.study.export_ics(scope, interaction.user.id, current.path_id)
+        current = await self.plans.plan(scope, interaction.user.id)
+        data = await self.plans.export_ics(scope, interaction.user.id, current.path_id)
         log_command(interaction, f"path={current.path_id} bytes={len(data)}")
         await interaction.response.send_message(
             f"Your **{current.path_title}** plan, one all-day event per module. Import it into "
@@ -309,15 +266,13 @@ class StudyCog(commands.Cog):
         date_: str | None = None,
     ) -> None:
         """Record a check-in and reply with the streak and the module's progress."""
-        scope = scope_of(interaction)
-        on = parse_date(date_) if date_ and date_.strip() else None
-        result = await self.study.checkin(
-            scope,
+        result = await self.checkins.checkin(
+            scope_of(interaction),
             interaction.user.id,
             minutes=minutes,
             module=module,
             note=note,
-            on=on,
+            on=optional_date(date_),
             # A gateway replay delivers the same interaction id again: it is logged once.
             request_key=f"discord:{interaction.id}",
         )
@@ -336,12 +291,11 @@ class StudyCog(commands.Cog):
     @app_commands.describe(public="Show it to the channel (default: only you see it).")
     async def progress(self, interaction: discord.Interaction, public: bool = False) -> None:
         """The progress embed with the PNG attached; ephemeral unless `public`."""
-        from bot.study.charts import render_progress
-
-        # Compute first: a learner without a plan gets the error privately even when public.
-        result = await self.study.progress(scope_of(interaction), interaction.user.id)
+        # The numbers first (a few indexed reads): a learner without a plan gets the error
+        # privately even when public; the picture, which takes a moment, after the defer.
+        result = await self.progress_service.progress(scope_of(interaction), interaction.user.id)
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        png = await asyncio.to_thread(render_progress, result)  # matplotlib off the event loop
+        png = await self.progress_service.picture(result)
         log_command(interaction, f"public={public} png_bytes={len(png)}")
         await interaction.followup.send(
             embed=progress_embed(result, who=interaction.user.display_name),
@@ -357,7 +311,7 @@ class StudyCog(commands.Cog):
     @app_commands.describe(zone="An IANA timezone, e.g. Europe/Paris; start typing a city.")
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
         """Set the learner's timezone; the streak is the same before and after."""
-        change = await self.study.set_timezone(scope_of(interaction), interaction.user.id, zone)
+        change = await self.learners.set_timezone(scope_of(interaction), interaction.user.id, zone)
         log_command(interaction, f"zone={change.new}")
         await interaction.response.send_message(
             timezone_text(change), ephemeral=True, allowed_mentions=NO_PINGS
@@ -371,20 +325,8 @@ class StudyCog(commands.Cog):
     @app_commands.guild_only()
     async def next(self, interaction: discord.Interaction) -> None:
         """The current module by the plan, its topics and resources, this week's target."""
-        step = await self.study.next_step(scope_of(interaction), interaction.user.id)
+        step = await self.plans.next_step(scope_of(interaction), interaction.user.id)
         log_command(interaction, f"module={step.current.module_id}")
         await interaction.response.send_message(
             embed=next_embed(step), ephemeral=True, allowed_mentions=NO_PINGS
         )
-
-
-async def add_study_cogs(
-    bot: WaypointBot, study: StudyService, questions: QuestionService | None = None
-) -> None:
-    """Add the study cogs (commands, leaderboard and reminders, privacy) to `bot`."""
-    from bot.cogs.community import CommunityCog
-    from bot.cogs.mydata import MyDataCog
-
-    await bot.add_cog(StudyCog(study))
-    await bot.add_cog(CommunityCog(bot, study))
-    await bot.add_cog(MyDataCog(study, questions))

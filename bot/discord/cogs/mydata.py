@@ -14,11 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.common import IN_SERVERS, NO_PINGS, UNEXPECTED, send_ephemeral, user_message
-from bot.cogs.study import log_command, scope_of
-from bot.qa.service import QuestionService
-from bot.study.service import StudyService
-from bot.study_embeds import deleted_text, export_file, plural
+from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
+from bot.discord.errors import ErrorHandler, send_ephemeral
+from bot.discord.study_embeds import deleted_text, export_file, plural
+from bot.study.privacy import PrivacyService
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +28,11 @@ class ConfirmDelete(discord.ui.View):
     """Delete / Cancel under the prompt; only `owner_id` may click, within two minutes."""
 
     def __init__(
-        self,
-        study: StudyService,
-        questions: QuestionService | None,
-        scope: int,
-        owner_id: int,
+        self, privacy: PrivacyService, errors: ErrorHandler, scope: int, owner_id: int
     ) -> None:
         super().__init__(timeout=CONFIRM_SECONDS)
-        self.study = study
-        self.questions = questions
+        self.privacy = privacy
+        self.errors = errors
         self.scope = scope
         self.owner_id = owner_id
         self.prompt: discord.Interaction | None = None  # the command, to edit on timeout
@@ -61,12 +56,10 @@ class ConfirmDelete(discord.ui.View):
     async def confirm(
         self, interaction: discord.Interaction, button: discord.ui.Button[Any]
     ) -> None:
-        """Delete everything, then replace the prompt with what was removed."""
+        """Delete everything (questions and votes included, in one transaction), then replace
+        the prompt with what was removed."""
         self.stop()
-        deleted = await self.study.delete_data(self.scope, self.owner_id)
-        if self.questions is not None:
-            # The questions they asked and their votes are theirs too.
-            await self.questions.forget_member(self.scope, self.owner_id)
+        deleted = await self.privacy.delete_data(self.scope, self.owner_id)
         log.info("/mydata delete confirmed guild=%s user=%s", self.scope, self.owner_id)
         await interaction.response.edit_message(
             content=deleted_text(deleted), view=None, allowed_mentions=NO_PINGS
@@ -96,15 +89,7 @@ class ConfirmDelete(discord.ui.View):
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:
         """A click always gets an answer: the error's sentence, or a logged apology."""
-        message = user_message(error)
-        if message is None:
-            log.error(
-                "mydata delete failed guild=%s user=%s",
-                interaction.guild_id,
-                interaction.user.id,
-                exc_info=error,
-            )
-        await send_ephemeral(interaction, message or UNEXPECTED)
+        await self.errors.on_click_error(interaction, error, "mydata delete")
 
 
 class MyDataCog(commands.Cog):
@@ -117,20 +102,19 @@ class MyDataCog(commands.Cog):
         allowed_contexts=IN_SERVERS,
     )
 
-    def __init__(self, study: StudyService, questions: QuestionService | None = None) -> None:
-        self.study = study
-        self.questions = questions
+    def __init__(self, privacy: PrivacyService, errors: ErrorHandler) -> None:
+        self.privacy = privacy
+        self.errors = errors
 
     @mydata.command(name="export", description="Download everything stored about you here (JSON).")
     async def export(self, interaction: discord.Interaction) -> None:
         """Attach the learner's data as a JSON file, visible to them only."""
         scope = scope_of(interaction)
-        data = await self.study.export_data(scope, interaction.user.id)
-        if self.questions is not None:
-            data["questions"] = await self.questions.member_history(scope, interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await self.privacy.export_data(scope, interaction.user.id)
         plans, checkins = len(data["plans"]), len(data["checkins"])
         log_command(interaction, f"checkins={checkins}")
-        await interaction.response.send_message(
+        await interaction.followup.send(
             "Everything Waypoint stores about you in this server: "
             f"{plural(plans, 'plan')} and {plural(checkins, 'check-in')}.",
             file=export_file(data, scope, interaction.filesize_limit),
@@ -142,7 +126,7 @@ class MyDataCog(commands.Cog):
     async def delete(self, interaction: discord.Interaction) -> None:
         """Ask for confirmation with buttons; nothing is deleted before the confirm click."""
         scope = scope_of(interaction)
-        view = ConfirmDelete(self.study, self.questions, scope, interaction.user.id)
+        view = ConfirmDelete(self.privacy, self.errors, scope, interaction.user.id)
         view.prompt = interaction
         log_command(interaction, "asked")
         await interaction.response.send_message(

@@ -1,7 +1,7 @@
 """Opt-in community features: `/remind set|off` (daily DM) and `/leaderboard show|join|leave`.
 
-The cog owns the reminder loop (`bot/reminders.py`): it starts when the cog loads and stops
-when it unloads, so the bot's setup only adds the cog.
+The cog owns the reminder loop (a `discord.ext.tasks` loop over `bot/discord/reminders.py`): it
+starts when the cog loads and stops when it unloads, so the bot's setup only adds the cog.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
-from bot.cogs.common import IN_SERVERS, NO_PINGS
-from bot.cogs.study import log_command, scope_of
-from bot.reminders import Reminders
-from bot.study.service import StudyService
-from bot.study_embeds import leaderboard_embed, reminder_set_text
+from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
+from bot.discord.reminders import EVERY_MINUTE, Reminders
+from bot.discord.study_embeds import leaderboard_embed, reminder_set_text
+from bot.study.community import CommunityService
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +36,29 @@ class CommunityCog(commands.Cog):
         allowed_contexts=IN_SERVERS,
     )
 
-    def __init__(self, client: discord.Client, study: StudyService) -> None:
-        self.study = study
-        self.reminders = Reminders(client, study)
+    def __init__(self, client: discord.Client, community: CommunityService) -> None:
+        self.client = client
+        self.community = community
+        self.reminders = Reminders(client, community)
 
     async def cog_load(self) -> None:
-        """Start the reminder loop (it waits until the bot is ready)."""
-        self.reminders.start()
+        """Start the reminder loop (its first pass waits until the bot is ready)."""
+        self.reminder_loop.start()
 
     async def cog_unload(self) -> None:
         """Stop the reminder loop."""
-        await self.reminders.stop()
+        self.reminder_loop.cancel()
+
+    @tasks.loop(time=EVERY_MINUTE)
+    async def reminder_loop(self) -> None:
+        """One pass at every minute of the wall clock."""
+        await self.reminders.tick_safely()
+
+    @reminder_loop.before_loop
+    async def _catch_up(self) -> None:
+        # A reminder whose time passed while the bot was down goes out now, the same local day.
+        await self.client.wait_until_ready()
+        await self.reminders.tick_safely()
 
     @remind.command(
         name="set", description="DM me at this local time on days my streak is at risk."
@@ -55,13 +66,12 @@ class CommunityCog(commands.Cog):
     @app_commands.describe(time="Your local time, HH:MM in 24-hour time, e.g. 19:30.")
     async def remind_set(self, interaction: discord.Interaction, time: str) -> None:
         """Turn the daily reminder on at `time` in the learner's timezone."""
-        scope = scope_of(interaction)
-        at = await self.study.set_reminder(scope, interaction.user.id, time)
-        learner = await self.study.learner(scope, interaction.user.id)
-        zone = learner.timezone if learner and learner.timezone else self.study.default_timezone
-        log_command(interaction, f"at={at}")
+        setting = await self.community.set_reminder(
+            scope_of(interaction), interaction.user.id, time
+        )
+        log_command(interaction, f"at={setting.at}")
         await interaction.response.send_message(
-            reminder_set_text(at, zone, explicit_zone=bool(learner and learner.timezone)),
+            reminder_set_text(setting),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -69,10 +79,12 @@ class CommunityCog(commands.Cog):
     @remind.command(name="off", description="Stop the daily streak reminder.")
     async def remind_off(self, interaction: discord.Interaction) -> None:
         """Turn the daily reminder off."""
-        await self.study.set_reminder(scope_of(interaction), interaction.user.id, None)
+        setting = await self.community.set_reminder(
+            scope_of(interaction), interaction.user.id, None
+        )
         log_command(interaction)
         await interaction.response.send_message(
-            reminder_set_text(None, "", explicit_zone=True),
+            reminder_set_text(setting),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
@@ -91,7 +103,7 @@ class CommunityCog(commands.Cog):
         self, interaction: discord.Interaction, period: str = "week"
     ) -> None:
         """The top learners who joined, by study time; posted in the channel, pinging nobody."""
-        entries = await self.study.leaderboard(scope_of(interaction), period)
+        entries = await self.community.leaderboard(scope_of(interaction), period)
         log_command(interaction, f"period={period} shown={len(entries)}")
         guild_name = interaction.guild.name if interaction.guild else "this server"
         await interaction.response.send_message(
@@ -103,7 +115,7 @@ class CommunityCog(commands.Cog):
     )
     async def leaderboard_join(self, interaction: discord.Interaction) -> None:
         """Opt in."""
-        await self.study.set_leaderboard(scope_of(interaction), interaction.user.id, True)
+        await self.community.set_leaderboard(scope_of(interaction), interaction.user.id, True)
         log_command(interaction)
         await interaction.response.send_message(
             "You're on this server's leaderboard: `/leaderboard show` lists study time this week "
@@ -115,7 +127,7 @@ class CommunityCog(commands.Cog):
     @leaderboard.command(name="leave", description="Take your study time off the leaderboard.")
     async def leaderboard_leave(self, interaction: discord.Interaction) -> None:
         """Opt out."""
-        await self.study.set_leaderboard(scope_of(interaction), interaction.user.id, False)
+        await self.community.set_leaderboard(scope_of(interaction), interaction.user.id, False)
         log_command(interaction)
         await interaction.response.send_message(
             "You're off the leaderboard; your study time is no longer shown to others.",

@@ -1,4 +1,4 @@
-"""The Discord client: holds the services, loads the cogs, installs the error handler.
+"""The Discord client: holds the services, registers the cogs and views, installs the handler.
 
 `create_bot(settings)` returns a bot that is not started; `await bot.start(token)` runs it. The
 knowledge base is loaded in `setup_hook`, which discord.py runs after login and before the
@@ -16,14 +16,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import Services, open_services
-from bot.cogs.ask import AskCog
-from bot.cogs.common import on_app_command_error
-from bot.cogs.moderation import ModerationCog
-from bot.cogs.study import add_study_cogs
 from bot.config import Settings
-from bot.qa.cooldown import Cooldown
-from bot.qa.service import QuestionService
-from bot.views import FeedbackButton
+from bot.discord.cogs.ask import AskCog
+from bot.discord.cogs.community import CommunityCog
+from bot.discord.cogs.moderation import ModerationCog
+from bot.discord.cogs.mydata import MyDataCog
+from bot.discord.cogs.study import StudyCog
+from bot.discord.errors import ErrorHandler
+from bot.discord.views import feedback_buttons
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ class WaypointBot(commands.Bot):
         self.settings = settings
         self._services = services
         self._owns_services = services is None
-        self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
+        self.errors = ErrorHandler()
+        self.tree.on_error = self.errors.on_command_error  # type: ignore[method-assign]
 
     @property
     def services(self) -> Services:
@@ -66,29 +67,27 @@ class WaypointBot(commands.Bot):
             raise RuntimeError("the bot's services open in setup_hook; start the bot first")
         return self._services
 
-    @property
-    def questions(self) -> QuestionService:
-        """The question service (the knowledge base is always loaded for the bot)."""
-        service = self.services.questions
-        if service is None:
-            raise RuntimeError("the bot needs services opened with the knowledge base")
-        return service
-
     async def setup_hook(self) -> None:
         """Open the services (index loaded before answering), add cogs and views, sync."""
         if self._services is None:
             self._services = await open_services(self.settings)
-        services = self.services
-        assert services.knowledge is not None
-        await self.add_cog(
-            AskCog(self, self.questions, Cooldown(self.settings.ask_cooldown_seconds))
-        )
-        await self.add_cog(
-            ModerationCog(services.knowledge, self.questions, self.settings.moderator_role)
-        )
-        await add_study_cogs(self, services.study, services.questions)
-        self.add_dynamic_items(FeedbackButton)
+        await self.register(self.services)
         await self.sync_commands()
+
+    async def register(self, services: Services) -> None:
+        """The one place where cogs and persistent views are added, each given its services."""
+        if services.knowledge is None or services.questions is None:
+            raise RuntimeError("the bot needs services opened with the knowledge base")
+        study, questions = services.study, services.questions
+        button = feedback_buttons(questions, self.errors)
+        self.add_dynamic_items(button)
+        await self.add_cog(AskCog(self, questions, button, self.errors))
+        await self.add_cog(
+            ModerationCog(services.knowledge, questions, self.settings.moderator_role)
+        )
+        await self.add_cog(StudyCog(study.plans, study.checkins, study.progress, study.learners))
+        await self.add_cog(CommunityCog(self, study.community))
+        await self.add_cog(MyDataCog(study.privacy, self.errors))
 
     async def sync_commands(self) -> None:
         """Publish the slash commands when they differ from the last sync of this application.

@@ -1,0 +1,80 @@
+"""Community, opt-in: the daily streak reminder and the leaderboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, time, timedelta
+
+from bot.errors import InvalidInput
+from bot.study.context import StudyContext
+from bot.study.models import DueReminder, LeaderboardEntry, LearnerZone, ReminderSetting
+from bot.study.parsing import check_reminder_time
+from bot.study.streaks import local_date
+
+
+class CommunityService:
+    """Reminders and the leaderboard; both stay off until the learner turns them on."""
+
+    def __init__(self, ctx: StudyContext) -> None:
+        self._ctx = ctx
+
+    async def set_reminder(self, scope: int, user_id: int, at: str | None) -> ReminderSetting:
+        """Turn the daily streak reminder on at local time `at` ('HH:MM'), or off with None."""
+        ctx = self._ctx
+        value = None if at is None else check_reminder_time(at)
+        now = ctx.now()
+        async with ctx.db.transaction():
+            learner = await ctx.repo.ensure_learner(scope, user_id, now)
+            await ctx.repo.set_reminder(scope, user_id, value)
+        zone = LearnerZone(
+            ctx.zone_name(learner), bool(learner.timezone), local_date(now, ctx.zone(learner))
+        )
+        return ReminderSetting(value, zone)
+
+    async def due_reminders(self) -> list[DueReminder]:
+        """Learners to remind now: past their local reminder time, not reminded today, no
+        check-in today and a streak that would end tonight.
+
+        Call `mark_reminded` before sending each one and send only if it returns True: that
+        claim is what keeps a reminder from going out twice, across restarts too.
+        """
+        ctx = self._ctx
+        now = ctx.now()
+        due: list[DueReminder] = []
+        for learner in await ctx.repo.learners_with_reminders():
+            local = now.astimezone(ctx.zone(learner))
+            assert learner.remind_at is not None
+            if local.time() < time.fromisoformat(learner.remind_at):
+                continue
+            if learner.last_reminded is not None and learner.last_reminded >= local.date():
+                continue
+            streak = await ctx.streak_state(learner, now)
+            if streak.at_risk:
+                due.append(
+                    DueReminder(learner.scope, learner.user_id, local.date(), streak.current)
+                )
+        return due
+
+    async def mark_reminded(self, scope: int, user_id: int, on: date) -> bool:
+        """Record that today's reminder went out; False if it already had (never send twice)."""
+        async with self._ctx.db.transaction():
+            return await self._ctx.repo.mark_reminded(scope, user_id, on)
+
+    async def set_leaderboard(self, scope: int, user_id: int, joined: bool) -> None:
+        """Join or leave this scope's leaderboard (opt-in)."""
+        ctx = self._ctx
+        async with ctx.db.transaction():
+            await ctx.repo.ensure_learner(scope, user_id, ctx.now())
+            await ctx.repo.set_leaderboard(scope, user_id, joined)
+
+    async def leaderboard(
+        self, scope: int, period: str = "week", limit: int = 10
+    ) -> list[LeaderboardEntry]:
+        """Opted-in learners by study time this week (Monday on) or this month, UTC dates."""
+        today = self._ctx.now().astimezone(UTC).date()
+        if period == "week":
+            first = today - timedelta(days=today.weekday())
+        elif period == "month":
+            first = today.replace(day=1)
+        else:
+            raise InvalidInput("The period must be week or month.")
+        return await self._ctx.repo.leaderboard(scope, first, today + timedelta(days=1), limit)

@@ -1,0 +1,49 @@
+"""Questions asked in the terminal are logged like Discord's, with source `cli`."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_services
+from bot.cli import main
+from bot.config import Settings
+from index.search import KnowledgeBase
+from tests.discord_bot.conftest import SESSION_LOOP
+
+pytestmark = SESSION_LOOP
+
+
+async def test_terminal_questions_show_in_the_log_and_the_gaps(
+    knowledge: KnowledgeBase,
+    knowledge_dir: Path,
+    index_root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = tmp_path / "data"
+    # The session's index, so the terminal does not embed the fixture articles again.
+    shutil.copytree(index_root / "index", data / "index")
+    base = ["--data-dir", str(data), "--knowledge", str(knowledge_dir), "ask"]
+    assert await asyncio.to_thread(main, [*base, "how do I bake sourdough bread?"]) == 0
+    assert "does not cover this" in capsys.readouterr().out
+
+    services = await open_services(
+        Settings(data_dir=data, knowledge=[knowledge_dir]), knowledge=knowledge
+    )
+    try:
+        rows = await services.db.fetch_all(
+            "SELECT via, guild_id, question, answered FROM questions ORDER BY id"
+        )
+        assert [tuple(r) for r in rows] == [("cli", None, "how do I bake sourdough bread?", 0)]
+        assert services.questions is not None
+        gaps = await services.questions.gaps(None)
+        assert [g.question for g in gaps.unanswered] == ["how do I bake sourdough bread?"]
+        # The terminal learner's data export holds them too.
+        export = await services.study.privacy.export_data(0, 0)
+        assert [q["asked_via"] for q in export["questions"]] == ["cli"]
+    finally:
+        await services.close()
