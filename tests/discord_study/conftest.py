@@ -7,7 +7,6 @@ controls, so streaks across midnight and reminders at a local time are tested wi
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,26 +16,15 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.app import Services, open_services
 from bot.config import Settings
-from bot.discord.client import WaypointBot, create_bot
-from bot.study.service import StudyServices
 from index.catalog import Catalog, load_catalog
-from index.search import KnowledgeBase
-from tests.discord_bot.conftest import (  # noqa: F401  (fixtures re-used by name)
-    SESSION_LOOP,
-    index_root,
-    knowledge,
-    knowledge_dir,
-    launch,
-    make_settings,
-)
+from tests.conftest import SESSION_LOOP, MakeSettings, StartBot
+from tests.conftest import Running as StudyBot
 from tests.fake_discord import FakeDiscord, Guild, Interaction, Member
 
 STUDY_KNOWLEDGE = Path(__file__).with_name("knowledge")
-TABLES = ("learners", "plans", "plan_modules", "completions", "checkins")
 
-__all__ = ["SESSION_LOOP", "Clock", "StudyBot", "StudyWorld"]
+__all__ = ["SESSION_LOOP", "Clock", "StudyBot", "StudyWorld"]  # StudyBot: a started bot
 
 
 class Clock:
@@ -67,31 +55,6 @@ class StudyWorld:
     bob: Member
     alice_elsewhere: Member  # alice in `other`
     bob_elsewhere: Member
-
-
-@dataclass
-class StudyBot:
-    """The started bot, its services and the clock its study service reads."""
-
-    bot: WaypointBot
-    services: Services
-    clock: Clock
-    task: asyncio.Task[None]
-
-    @property
-    def study(self) -> StudyServices:
-        return self.services.study
-
-    async def counts(self) -> dict[str, int]:
-        """Rows in every study table (to show a refused command wrote nothing)."""
-        return {
-            t: int(await self.services.db.fetch_value(f"SELECT count(*) FROM {t}")) for t in TABLES
-        }
-
-    async def stop(self) -> None:
-        await self.bot.close()
-        await asyncio.wait_for(self.task, 10)
-        await self.services.close()
 
 
 @pytest.fixture(scope="session")
@@ -127,35 +90,19 @@ async def world() -> AsyncIterator[StudyWorld]:
 StartStudyBot = Callable[..., Awaitable[StudyBot]]
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def start_study_bot(
-    knowledge: KnowledgeBase,  # noqa: F811
-    make_settings: Callable[..., Settings],  # noqa: F811
-    study_catalog: Catalog,
-) -> AsyncIterator[StartStudyBot]:
-    """Start a bot on `settings` and `clock` (a restart passes the same ones); stopped after."""
-    started: list[StudyBot] = []
+@pytest.fixture
+def start_study_bot(start_bot: StartBot, study_catalog: Catalog) -> StartStudyBot:
+    """`start_bot` on the study roadmaps: `start(settings, clock)` (a restart passes the same)."""
 
     async def start(settings: Settings, clock: Clock) -> StudyBot:
-        services = await open_services(
-            settings, knowledge=knowledge, catalog=lambda: study_catalog, clock=clock
-        )
-        bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
-        running = StudyBot(bot, services, clock, await launch(bot))
-        started.append(running)
-        return running
+        return await start_bot(settings, clock=clock, catalog=study_catalog)
 
-    yield start
-    for running in started:
-        if not running.bot.is_closed():
-            await running.stop()
+    return start
 
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def running(
-    start_study_bot: StartStudyBot,
-    make_settings: Callable[..., Settings],  # noqa: F811
-    world: StudyWorld,
+    start_study_bot: StartStudyBot, make_settings: MakeSettings, world: StudyWorld
 ) -> StudyBot:
     """The bot connected to `world`; the clock starts on Tuesday 2026-03-10 12:00 UTC."""
     return await start_study_bot(make_settings(), Clock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC)))

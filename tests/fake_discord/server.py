@@ -102,6 +102,9 @@ class Interaction:
     settled: asyncio.Event = field(default_factory=asyncio.Event)
     source_message: Message | None = None
     initial_ephemeral: bool = False
+    created: float = 0.0  # on the fake's clock, when the interaction was sent to the bot
+    acknowledged: asyncio.Event = field(default_factory=asyncio.Event)
+    late: bool = False  # the first response came after Discord's deadline and was refused
 
     @property
     def callback_type(self) -> int | None:
@@ -194,8 +197,14 @@ class _Session:
 class FakeDiscord:
     """The fake server. Build the world (guilds, users) before the bot connects, then `start()`."""
 
+    # Discord drops an interaction whose first response (a reply, a defer or an update) comes
+    # later than this; the member sees "The application did not respond".
+    ACK_DEADLINE = 3.0
+
     def __init__(self, *, heartbeat_interval_ms: int = 41_250) -> None:
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # The fake's clock: real time plus whatever a test `advance`s (to play slow work).
+        self._clock_offset = 0.0
         self.app_id = snowflake()
         self.bot_user = User(self.app_id, "Waypoint", bot=True)
         self.owner = User(snowflake(), "owner")
@@ -220,6 +229,14 @@ class FakeDiscord:
         # The only bot token REST accepts (401 otherwise, as Discord answers a wrong token);
         # None accepts any.
         self.token: str | None = None
+
+    def clock(self) -> float:
+        """The fake's clock (seconds): monotonic time plus what tests `advance`d."""
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward, as if the bot had spent `seconds` working."""
+        self._clock_offset += seconds
 
     # ---------------------------------------------------------------- world building
 
@@ -588,6 +605,7 @@ class FakeDiscord:
         record = Interaction(
             snowflake(), "tok_" + secrets.token_urlsafe(24), itype, who, guild, channel
         )
+        record.created = self.clock()
         payload: dict[str, Any] = {
             "id": str(record.id),
             "application_id": str(self.app_id),
@@ -663,6 +681,7 @@ class FakeDiscord:
         record, payload = self._interaction_payload(APPLICATION_COMMAND, guild, user, channel, data)
         record.name = command
         await self.dispatch("INTERACTION_CREATE", payload, guild)
+        await self._acknowledged(record)
         return await record.wait(within)
 
     async def autocomplete(
@@ -708,7 +727,22 @@ class FakeDiscord:
         record.name = custom_id
         record.source_message = message
         await self.dispatch("INTERACTION_CREATE", payload, channel.guild)
+        await self._acknowledged(record)
         return await record.wait(within)
+
+    async def _acknowledged(self, record: Interaction) -> None:
+        """Fail unless the bot's first response came within `ACK_DEADLINE` of the fake's clock
+        (a command that needs longer must defer first)."""
+        left = record.created + self.ACK_DEADLINE - self.clock()
+        try:
+            await asyncio.wait_for(record.acknowledged.wait(), max(0.0, left) + 0.05)
+        except TimeoutError:
+            record.late = True
+        if record.late:
+            raise AssertionError(
+                f"/{record.name} was not acknowledged within {self.ACK_DEADLINE:g} s: Discord "
+                "would show 'The application did not respond' (defer before slow work)"
+            )
 
     # ---------------------------------------------------------------- REST
 
@@ -1036,9 +1070,14 @@ class FakeDiscord:
         record = self._interaction(parts[1], parts[2])
         if record.callback_type is not None:
             raise _HTTPError(400, 40060, "Interaction has already been acknowledged.")
+        if record.late or self.clock() - record.created > self.ACK_DEADLINE:
+            record.late = True
+            record.acknowledged.set()
+            raise _HTTPError(404, 10062, "Unknown interaction")
         rtype = int(body["type"])
         data = body.get("data") or {}
         record.responses.append(("callback", rtype, data))
+        record.acknowledged.set()
         resource: dict[str, Any] = {"type": rtype}
         if rtype == CHANNEL_MESSAGE:
             record.initial_ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
