@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import os
 import tomllib
-import zoneinfo
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, WaypointError
+from bot.study.parsing import resolve_timezone
 
 # The knowledge base that ships with the project: <repo>/knowledge next to the packages.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
 DEFAULT_MODEL = "embedded"
+# The TOML file of the Settings being built (`from_env` sets it for the duration of one call).
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("waypoint_config_file", default=None)
 
 
 def _split_paths(value: Any) -> Any:
@@ -37,7 +46,9 @@ def _split_ints(value: Any) -> Any:
 class Settings(BaseSettings):
     """Everything Waypoint can be configured with; see the README's settings table."""
 
-    model_config = SettingsConfigDict(env_prefix="WAYPOINT_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="WAYPOINT_", extra="ignore", frozen=True, validate_by_name=True
+    )
 
     discord_token: SecretStr | None = Field(
         default=None, validation_alias="DISCORD_TOKEN", description="Discord bot token."
@@ -77,12 +88,13 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
+        # The same rule as a learner's /timezone (so `EST` or `Mars/Olympus` stop start-up,
+        # not the first check-in); the canonical name is kept.
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            message = f"unknown timezone {value!r} (use an IANA name such as Europe/Paris)"
+            return resolve_timezone(value)
+        except WaypointError:
+            message = f"unknown timezone {value[:60]!r} (use an IANA name such as Europe/Paris)"
             raise ValueError(message) from None
-        return value
 
     @field_validator("knowledge")
     @classmethod
@@ -137,34 +149,53 @@ class Settings(BaseSettings):
         return self.data_dir / "index"
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (init arguments) win over the environment, which wins over the TOML file."""
+        path = _CONFIG_FILE.get()
+        if path is None:
+            return (init_settings, env_settings)
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
+
+    @classmethod
     def from_env(cls, config_file: Path | None = None, **overrides: Any) -> Settings:
         """Read settings from a TOML file (WAYPOINT_CONFIG or `config_file`), then the environment.
 
         Environment variables win over the file; `overrides` (CLI flags) win over both. Any
         problem raises ConfigError with one sentence naming the setting.
         """
-        file_values: dict[str, Any] = {}
         path = config_file or (Path(p) if (p := os.environ.get("WAYPOINT_CONFIG")) else None)
         if path is not None:
-            try:
-                file_values = tomllib.loads(path.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
-        env_names = {f"WAYPOINT_{name.upper()}" for name in cls.model_fields} | {"DISCORD_TOKEN"}
-        # The file only fills what the environment leaves unset.
-        for key in list(file_values):
-            env = "DISCORD_TOKEN" if key == "discord_token" else f"WAYPOINT_{key.upper()}"
-            if env in env_names and env in os.environ:
-                del file_values[key]
-        values = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
-        if "discord_token" in values:
-            values["DISCORD_TOKEN"] = values.pop("discord_token")
+            _check_config_file(path)
+        values = {k: v for k, v in overrides.items() if v is not None}
+        token = _CONFIG_FILE.set(path)
         try:
             return cls(**values)
         except ValidationError as exc:
             raise ConfigError(_first_error(exc)) from None
+        finally:
+            _CONFIG_FILE.reset(token)
+
+
+def _check_config_file(path: Path) -> None:
+    """One sentence for a file that is missing, unreadable or not TOML (the settings source
+    would skip a missing file silently, and a parse error would be a traceback)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not valid TOML: it is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
 def _first_error(exc: ValidationError) -> str:

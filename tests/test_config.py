@@ -58,6 +58,8 @@ def test_toml_file_fills_what_the_environment_leaves_unset(
     ("env", "expected"),
     [
         ({"WAYPOINT_DEFAULT_TIMEZONE": "Mars/Olympus"}, "WAYPOINT_DEFAULT_TIMEZONE"),
+        # A tz database alias a learner could not choose either: refused up front.
+        ({"WAYPOINT_DEFAULT_TIMEZONE": "EST"}, "WAYPOINT_DEFAULT_TIMEZONE"),
         ({"WAYPOINT_KNOWLEDGE": "/no/such/folder"}, "is not a readable directory"),
         ({"WAYPOINT_MODEL": "/no/such/model"}, "not downloaded at run time"),
         ({"WAYPOINT_SHARD_COUNT": "2", "WAYPOINT_SHARD_IDS": "0,3"}, "outside 0..1"),
@@ -85,3 +87,32 @@ def test_unreadable_or_invalid_config_file(tmp_path: Path) -> None:
     bad.write_text("top_k = = 3", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         Settings.from_env(config_file=bad)
+
+
+def test_flags_win_over_the_environment_which_wins_over_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "waypoint.toml"
+    config.write_text(
+        'discord_token = "from-file"\ndata_dir = "file-data"\ntop_k = 4\n'
+        'default_timezone = "europe/paris"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("WAYPOINT_DATA_DIR", "env-data")
+    monkeypatch.setenv("WAYPOINT_TOP_K", "2")
+    monkeypatch.setenv("WAYPOINT_CONFIG", str(config))
+    settings = Settings.from_env(data_dir=Path("flag-data"))
+    assert settings.data_dir == Path("flag-data")
+    assert settings.top_k == 2
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "from-file"
+    assert settings.default_timezone == "Europe/Paris"  # derived once, canonical
+
+
+def test_a_binary_or_folder_config_file_is_one_sentence(tmp_path: Path) -> None:
+    binary = tmp_path / "waypoint.toml"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ConfigError, match="not valid TOML: it is not UTF-8 text"):
+        Settings.from_env(config_file=binary)
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        Settings.from_env(config_file=tmp_path)
