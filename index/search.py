@@ -26,7 +26,7 @@ from index.store import index_home
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IndexConfig", "KnowledgeBase"]
+__all__ = ["IndexConfig", "KnowledgeBase", "SavedIndex"]
 
 Progress = Callable[[int, int], None]
 
@@ -51,6 +51,24 @@ class IndexConfig:
     def home(self) -> Path:
         """The folder of the persisted index for these knowledge folders."""
         return index_home(self.index_dir, self.knowledge_dirs)
+
+
+@dataclass(frozen=True)
+class SavedIndex:
+    """What the persisted index of a config holds, read without loading it (`index status`)."""
+
+    home: Path
+    knowledge_dirs: tuple[str, ...]
+    documents: int
+    chunks: int | None
+    tokens: int | None
+    truncated_chunks: int | None
+    model: str
+    embedder: str
+    dim: int
+    built_at: datetime
+    same_model: bool  # built with the configured model and backend (else the next open rebuilds)
+    changed_files: tuple[str, ...]  # knowledge files added, removed or edited since the build
 
 
 _embedders: dict[tuple[Path, str], Embedder] = {}
@@ -243,6 +261,43 @@ class KnowledgeBase:
             return
         async with self._reload_lock:
             self._closed = True
+
+    @staticmethod
+    def saved(config: IndexConfig) -> SavedIndex | None:
+        """The persisted index for `config` as it is on disk, or None when there is none."""
+        from index.loader import fingerprint
+        from index.store import read_manifest
+
+        manifest = read_manifest(config.home)
+        if manifest is None:
+            return None
+        stats = manifest.get("stats") or {}
+        saved: dict[str, str] = manifest.get("files") or {}
+        now = fingerprint(config.knowledge_dirs)
+        names = sorted(set(saved) | set(now))
+        return SavedIndex(
+            home=config.home,
+            knowledge_dirs=tuple(manifest["knowledge_dirs"]),
+            documents=len(manifest["documents"]),
+            chunks=stats.get("chunks"),
+            tokens=stats.get("tokens"),
+            truncated_chunks=stats.get("truncated_chunks"),
+            model=manifest["model"],
+            embedder=manifest["embedder"],
+            dim=manifest["dim"],
+            built_at=datetime.fromisoformat(manifest["built_at"]).astimezone(UTC),
+            same_model=manifest["model"] == config.model_name
+            and f":{config.backend}" in manifest["embedder"],
+            changed_files=tuple(n.split(":", 1)[1] for n in names if saved.get(n) != now.get(n)),
+        )
+
+    @staticmethod
+    def delete_saved(config: IndexConfig) -> None:
+        """Remove the persisted index for `config` (the next open builds it from scratch)."""
+        import shutil
+
+        if config.home.exists():
+            shutil.rmtree(config.home)
 
     def _check_open(self) -> None:
         if self._closed:

@@ -7,11 +7,14 @@ discord.py) happen inside the verbs, so `waypoint --help` answers at once.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from bot.cli import common, knowledge, run, study
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, run one verb and return its exit status."""
+    """Parse arguments, run one verb and return its exit status.
+
+    The terminal's one error path; errors are handled in this order:
+    1. `WaypointError` (bad input, a missing plan, a wrong setting): its sentence, exit 2.
+    2. `KeyboardInterrupt`: exit 130, quietly.
+    3. `BrokenPipeError` (the reader, e.g. `| head`, went away): exit 1, quietly.
+    4. Anything else is a bug: one sentence naming it, the traceback in the log at DEBUG
+       (`--log-level DEBUG` shows it), exit 1.
+    """
     args = build_parser().parse_args(argv)
     try:
         settings = common.load_settings(args)
@@ -49,4 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader (e.g. `| head`) closed the pipe: stop quietly, as the Python docs advise.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        log.debug("unexpected error in waypoint %s", args.command, exc_info=exc)
+        print(
+            f"waypoint: unexpected error ({type(exc).__name__}: {str(exc)[:200]}); this is a "
+            "bug, please report it (run with --log-level DEBUG for the details).",
+            file=sys.stderr,
+        )
         return 1

@@ -14,7 +14,6 @@ import shutil
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import Services, index_config, open_knowledge, open_services
@@ -264,9 +263,9 @@ def _print_report(report: ReloadReport) -> None:
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.force:
-        home = index_config(settings).home
-        if home.exists():
-            shutil.rmtree(home)
+        from index.search import KnowledgeBase
+
+        KnowledgeBase.delete_saved(index_config(settings))
 
     async def main() -> int:
         kb = await _open(settings)
@@ -291,42 +290,34 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index_status(args: argparse.Namespace, settings: Settings) -> int:
-    from index.loader import fingerprint
-    from index.store import read_manifest
+    from index.search import KnowledgeBase
 
     config = index_config(settings)
-    manifest = read_manifest(config.home)
-    if manifest is None:
+    saved = KnowledgeBase.saved(config)
+    if saved is None:
         print(f"No saved index for {', '.join(map(str, config.knowledge_dirs))}.")
         print("Run `waypoint index build` (or just ask a question) to build it.")
         return 1
-    stats = manifest.get("stats", {})
-    built = datetime.fromisoformat(manifest["built_at"]).astimezone(UTC)
-    changed = _changed_files(manifest["files"], fingerprint(config.knowledge_dirs))
-    print(f"Index:      {config.home}")
-    print(f"Folders:    {', '.join(manifest['knowledge_dirs'])}")
-    print(f"Documents:  {len(manifest['documents'])}")
+    unknown = "?"
+    print(f"Index:      {saved.home}")
+    print(f"Folders:    {', '.join(saved.knowledge_dirs)}")
+    print(f"Documents:  {saved.documents}")
     print(
-        f"Passages:   {stats.get('chunks', '?')} ({stats.get('tokens', '?')} word pieces, "
-        f"{stats.get('truncated_chunks', '?')} truncated)"
+        f"Passages:   {saved.chunks or unknown} ({saved.tokens or unknown} word pieces, "
+        f"{saved.truncated_chunks if saved.truncated_chunks is not None else unknown} truncated)"
     )
-    print(f"Model:      {manifest['model']} ({manifest['embedder']}, {manifest['dim']} dims)")
-    print(f"Built:      {built:%Y-%m-%d %H:%M:%S} UTC")
-    backend = f":{settings.embedding_backend}"
-    if manifest["model"] != settings.model or backend not in manifest["embedder"]:
+    print(f"Model:      {saved.model} ({saved.embedder}, {saved.dim} dims)")
+    print(f"Built:      {saved.built_at:%Y-%m-%d %H:%M:%S} UTC")
+    if not saved.same_model:
         print("State:      built with another model or backend; the next start rebuilds it")
-    elif changed:
-        print(f"State:      {len(changed)} file(s) changed since; `waypoint index reload`:")
-        for name in changed[:10]:
+    elif saved.changed_files:
+        count = len(saved.changed_files)
+        print(f"State:      {count} file(s) changed since; `waypoint index reload`:")
+        for name in saved.changed_files[:10]:
             print(f"              {name}")
     else:
         print("State:      up to date")
     return 0
-
-
-def _changed_files(saved: dict[str, str], now: dict[str, str]) -> list[str]:
-    names = sorted(set(saved) | set(now))
-    return [n.split(":", 1)[1] for n in names if saved.get(n) != now.get(n)]
 
 
 def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
