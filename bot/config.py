@@ -96,6 +96,19 @@ class Settings(BaseSettings):
             message = f"unknown timezone {value[:60]!r} (use an IANA name such as Europe/Paris)"
             raise ValueError(message) from None
 
+    @field_validator("data_dir")
+    @classmethod
+    def _folder_or_creatable(cls, value: Path) -> Path:
+        # The nearest part that exists must be a folder: a file there (or above) would only
+        # fail later, once the database or the index is being written.
+        for part in (value, *value.parents):
+            if part.exists():
+                if not part.is_dir():
+                    where = "is a file" if part == value else f"is under the file {str(part)!r}"
+                    raise ValueError(f"{str(value)!r} {where}, not a folder")
+                break
+        return value
+
     @field_validator("knowledge")
     @classmethod
     def _readable_folders(cls, value: list[Path]) -> list[Path]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import tempfile
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +19,49 @@ UserFacingError = WaypointError
 T = TypeVar("T")
 # The terminal's one learner (Discord user ids are positive snowflakes, so 0 never collides).
 LOCAL_LEARNER = 0
+_MAX_ID = 2**63 - 1  # Discord ids are 64-bit; SQLite integers too
+
+
+def snowflake(value: str) -> int:
+    """An argparse type for a Discord server or user id (0 for the terminal's own)."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= _MAX_ID):
+        raise argparse.ArgumentTypeError(f"{value[:30]!r} is not a Discord id (a whole number)")
+    return int(text)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the learner asked for, whole or not at all, or one sentence saying why not.
+
+    A regular file is written beside its target and renamed over it, so a full disk never
+    leaves half a file (nor destroys the previous one); anything else (a device) is written
+    directly.
+    """
+    try:
+        if path.exists() and not path.is_file():
+            if path.is_dir():
+                raise IsADirectoryError(21, "it is a folder")
+            path.write_bytes(data)
+            return
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.chmod(temp, 0o666 & ~_umask())  # as a plain open() would have made it
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise WaypointError(f"cannot write {path}: {reason}; nothing was saved.") from None
 
 
 def add_settings_options(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.cli.common import LOCAL_LEARNER, run_async, verb_parser
+from bot.cli.common import LOCAL_LEARNER, run_async, snowflake, verb_parser, write_output
 from bot.cli.present import day, hours, print_plan, print_progress, width
 from bot.config import Settings
 from bot.errors import InvalidInput
@@ -127,14 +127,14 @@ def _learner_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("learner (default: you, in the terminal)")
     group.add_argument(
         "--scope",
-        type=int,
+        type=snowflake,
         default=TERMINAL_SCOPE,
         metavar="GUILD_ID",
         help="a Discord server's data instead of the terminal's (moderators)",
     )
     group.add_argument(
         "--learner",
-        type=int,
+        type=snowflake,
         default=LOCAL_LEARNER,
         metavar="ID",
         help="another learner's id (moderators; default: the local learner)",
@@ -229,7 +229,7 @@ def _plan_export(args: argparse.Namespace, settings: Settings) -> int:
         plan = await study.plans.plan(args.scope, args.learner, args.path)
         data = await study.plans.export_ics(args.scope, args.learner, plan.path_id)
         target = args.output or Path(f"{plan.path_id}.ics")
-        target.write_bytes(data)
+        write_output(target, data)
         events = sum(1 for m in plan.modules if m.start is not None)
         print(f"Saved {plural(events, 'event')} to {target}; import it into your calendar.")
         return 0
@@ -306,9 +306,7 @@ def _progress(args: argparse.Namespace, settings: Settings) -> int:
                     f"{c.entered_at:%Y-%m-%d %H:%M} UTC{note}"
                 )
         if args.png is not None:
-            args.png.write_bytes(
-                await study.progress.progress_png(args.scope, args.learner, path=args.path)
-            )
+            write_output(args.png, await study.progress.picture(progress))
             print(f"\nSaved the progress picture to {args.png}.")
         return 0
 
@@ -383,7 +381,7 @@ def _data_export(args: argparse.Namespace, settings: Settings) -> int:
         if args.output is None:
             sys.stdout.write(text)
         else:
-            args.output.write_text(text, encoding="utf-8")
+            write_output(args.output, text.encode("utf-8"))
             print(
                 f"Saved {plural(len(data['checkins']), 'check-in')} and "
                 f"{plural(len(data['plans']), 'plan')} to {args.output}."

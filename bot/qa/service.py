@@ -41,6 +41,8 @@ _WORDS = re.compile(r"\w+")
 
 def clean_question(text: str) -> str:
     """The question with surrounding space removed; InvalidInput when empty or too long."""
+    # Lone surrogates (a terminal's undecodable bytes, a broken client) are not text: drop them.
+    text = text.encode("utf-8", "ignore").decode("utf-8")
     question = " ".join(text.split())
     if not question:
         raise InvalidInput("Ask a question in words, for example: what is overfitting?")

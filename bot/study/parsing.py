@@ -90,6 +90,15 @@ def parse_minutes(text: str) -> int:
     raise InvalidInput("Give the time as minutes (90), hours and minutes (1h30) or hours (1.5h).")
 
 
+def is_text(value: str) -> bool:
+    """False for strings holding lone surrogates (undecodable bytes), which no file can store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_minutes(minutes: int) -> int:
     """Validate a check-in's minutes (1-1440)."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
@@ -102,6 +111,11 @@ def check_note(note: str | None) -> str | None:
     if note is None or not note.strip():
         return None
     note = note.strip()
+    if not is_text(note):
+        raise InvalidInput(
+            "The note has bytes that are not valid text (check your terminal's encoding); "
+            "nothing was logged."
+        )
     if len(note) > MAX_NOTE:
         raise InvalidInput(
             f"A note can be at most {MAX_NOTE} characters; this one has {len(note)}."

@@ -204,3 +204,40 @@ async def test_answer_channel_conversation_and_follow_ups(running: Running, worl
         world.questions, world.alice, "and how do I pick a learning rate?", reply_to=answer
     )
     assert "learning rate" in (await follow_up.wait_reply()).text.lower()
+
+
+async def test_a_flood_in_an_answer_channel_gets_one_cooldown_notice(
+    start_bot: StartBot, world: World, make_settings: MakeSettings
+) -> None:
+    running = await start_bot(make_settings(ask_cooldown_seconds=60))
+    fake = world.fake
+    await fake.slash(world.guild, world.admin, "config answer-channel", channel=world.questions)
+    first = await fake.message(world.questions, world.alice, "what is overfitting?")
+    assert (await first.wait_reply()).embeds
+    notice = await fake.message(world.questions, world.alice, "and underfitting?")
+    assert "You can ask again in" in (await notice.wait_reply()).text
+    for i in range(8):
+        more = await fake.message(world.questions, world.alice, f"and regularization {i}?")
+        await more.expect_no_reply(within=0.1)
+    # One answer and one notice in the channel; the rest ignored (and not logged).
+    assert len(fake.bot_messages(world.questions)) == 2
+    assert await running.services.db.fetch_value("SELECT COUNT(*) FROM questions") == 1
+    # Bob has his own window.
+    other = await fake.message(world.questions, world.bob, "what is overfitting?")
+    assert (await other.wait_reply()).embeds
+
+
+async def test_a_lone_surrogate_in_a_question_is_answered(running: Running, world: World) -> None:
+    result = await world.fake.slash(
+        world.guild, world.alice, "ask", question="what is overfitting?\ud800"
+    )
+    assert result.message.embeds
+    assert "went wrong" not in result.text
+    bot_member = world.guild.member(world.fake.bot_user)
+    sent = await world.fake.message(
+        world.general, world.alice, "what is \udcff overfitting?", mentions=(bot_member,)
+    )
+    reply = await sent.wait_reply()
+    assert reply.embeds
+    stored = await running.services.db.fetch_all("SELECT question FROM questions ORDER BY id")
+    assert [r[0] for r in stored] == ["what is overfitting?", "what is overfitting?"]
