@@ -63,7 +63,8 @@ async def serve(settings: Settings, token: str) -> None:
             "Discord refused the Message Content intent: enable it on the Developer Portal's "
             "Bot page, under Privileged Gateway Intents."
         ) from None
-    except (aiohttp.ClientConnectionError, OSError) as exc:
+    except (aiohttp.ClientConnectionError, ConnectionError, TimeoutError) as exc:
+        # Only the network: any other OSError (a full disk, a data dir gone) is not Discord's.
         raise WaypointError(
             f"cannot reach Discord ({exc.__class__.__name__}: {exc}); check the network."
         ) from None

@@ -37,8 +37,6 @@ from bot.study.models import (
 from bot.study.planner import BACKGROUNDS
 from bot.text import hours_text, plural
 
-__all__ = ["hours_text", "plural"]  # shared with the terminal; re-exported for the cogs
-
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
 MAX_FIELDS = 25
@@ -394,13 +392,19 @@ def export_file(data: dict[str, Any], guild_id: int, limit: int) -> discord.File
 
 def deleted_text(deleted: DeletedData) -> str:
     """What `/mydata delete` removed."""
+    asked = (
+        f" Also deleted: {plural(deleted.questions, 'question')} you asked, with the votes on "
+        "them, and your own votes."
+        if deleted.questions
+        else ""
+    )
     if not (deleted.checkins or deleted.plans or deleted.completions):
         return (
             "You had no plans or check-ins in this server; any timezone, reminder or "
-            "leaderboard setting here is cleared."
+            "leaderboard setting here is cleared." + asked
         )
     return (
         f"Deleted: {plural(deleted.checkins, 'check-in')}, {plural(deleted.plans, 'plan')} and "
         f"{plural(deleted.completions, 'completed module')}, with your timezone, reminder and "
-        "leaderboard settings in this server."
+        "leaderboard settings in this server." + asked
     )

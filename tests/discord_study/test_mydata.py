@@ -184,6 +184,7 @@ async def test_terminal_and_discord_delete_the_same_rows(
     prompt = await fake.slash(world.guild, world.alice, "mydata delete")
     await fake.click(prompt.message, prompt.message.custom_ids[0], world.alice)
     assert "Deleted: 1 check-in, 1 plan" in prompt.message.content
+    assert "Also deleted: 1 question you asked" in prompt.message.content
     argv = ["--data-dir", str(copy_dir), "--knowledge", str(STUDY_KNOWLEDGE), "mydata", "delete"]
     argv += ["--scope", str(world.guild.id), "--learner", str(world.alice.id), "--yes"]
     assert await asyncio.to_thread(main, argv) == 0

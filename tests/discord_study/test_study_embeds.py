@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.discord.cogs.study import date_choices, done_choices
-from bot.discord.study_embeds import bar, hours_text, plan_embed
+from bot.discord.study_embeds import bar, plan_embed
 from bot.study import planner
 from bot.study.models import Plan
+from bot.text import hours_text
 from index.catalog import Module, Roadmap, load_catalog
 from tests.fake_discord.models import check_embed_limits
 

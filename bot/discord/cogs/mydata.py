@@ -16,8 +16,9 @@ from discord.ext import commands
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
 from bot.discord.errors import ErrorHandler, send_ephemeral
-from bot.discord.study_embeds import deleted_text, export_file, plural
+from bot.discord.study_embeds import deleted_text, export_file
 from bot.study.privacy import PrivacyService
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 
