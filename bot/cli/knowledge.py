@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import re
 import shutil
@@ -213,6 +214,9 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> None:
         kb = await _open(settings, quiet=args.json)
         try:
+            if from_stdin and isinstance(sys.stdin, io.TextIOWrapper):
+                # A line with bytes that are not text is searched with them replaced, not fatal.
+                sys.stdin.reconfigure(errors="replace")
             stream = iter(sys.stdin.readline, "") if from_stdin else iter(questions)
             for raw in stream:
                 question = raw.strip()
@@ -338,6 +342,9 @@ def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_chat(settings: Settings) -> int:
     """An interactive question loop in the terminal; `quit`, Ctrl+D or Ctrl+C leaves."""
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        # Bytes the terminal cannot decode become "�" in the question instead of ending the chat.
+        sys.stdin.reconfigure(errors="replace")
     print("Loading the knowledge base…", file=sys.stderr, flush=True)
     with asyncio.Runner() as runner:
         try:
