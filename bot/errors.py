@@ -25,3 +25,19 @@ class NotFound(WaypointError):
 
 class PermissionDenied(WaypointError):
     """The caller may not run this command."""
+
+
+class StorageError(WaypointError):
+    """The database could not do what was asked; nothing was half-written."""
+
+
+class DatabaseDamaged(StorageError):
+    """The database file (or a page of it) is not readable SQLite: restore from a backup."""
+
+
+class DatabaseFull(StorageError):
+    """The disk (or the database server's disk) is full; the transaction was rolled back."""
+
+
+class DatabaseBusy(StorageError):
+    """Another process held the database's write lock for longer than we wait."""
