@@ -258,7 +258,10 @@ async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
         mapped = translate(exc, path)
         if isinstance(mapped, DatabaseBusy | DatabaseFull):
             raise mapped from exc
-        raise WaypointError(f"{path} is not a usable SQLite database ({exc}).") from exc
+        raise DatabaseDamaged(
+            f"{path} is not a usable SQLite database ({exc}); if it held Waypoint's data, put "
+            f"your latest backup in its place ({RESTORE_HINT})."
+        ) from exc
     return conn
 
 
