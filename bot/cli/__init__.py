@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import common, knowledge, run, study
+from bot.cli import common, db, knowledge, run, study
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(verbs)
     knowledge.register(verbs)
     study.register(verbs)
+    db.register(verbs)
     parser.set_defaults(handler=run.default)
     return parser
 

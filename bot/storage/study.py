@@ -121,9 +121,21 @@ class StudyRepository:
         )
         return done.rowcount == 1
 
-    async def learners_with_reminders(self) -> list[Learner]:
-        """Every learner, in every scope, who turned reminders on."""
-        rows = await self.db.fetch_all("SELECT * FROM learners WHERE remind_at IS NOT NULL")
+    async def learners_with_reminders(
+        self, shard_ids: Collection[int] | None = None, shard_count: int | None = None
+    ) -> list[Learner]:
+        """Every learner who turned reminders on, in every scope or, given this process's
+        shards, only in the servers Discord routes to them (`(guild_id >> 22) % shard_count`),
+        so processes sharing the database each remind their own servers' learners."""
+        sql = "SELECT * FROM learners WHERE remind_at IS NOT NULL"
+        params: list[int] = []
+        if shard_ids is not None and shard_count is not None:
+            shards = sorted(set(shard_ids))
+            if not shards:
+                return []
+            sql += f" AND (scope >> 22) % ? IN ({', '.join('?' for _ in shards)})"
+            params = [shard_count, *shards]
+        rows = await self.db.fetch_all(sql, params)
         return [_learner(r) for r in rows]
 
     async def set_leaderboard(self, scope: int, user_id: int, joined: bool) -> None:
