@@ -11,6 +11,7 @@ files. Reads outside a transaction run on any pooled connection and see committe
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
@@ -171,7 +172,10 @@ class PostgresBackend:
             try:
                 yield
             except BaseException:
-                await tx.rollback()
+                # A lost connection cannot roll back (the server already has): keep the
+                # original error, not the rollback's.
+                with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    await tx.rollback()
                 raise
             finally:
                 _inside.reset(token)

@@ -225,3 +225,42 @@ def test_storage_errors_are_the_projects_user_facing_errors() -> None:
     assert issubclass(DatabaseBusy, StorageError)
     assert issubclass(DatabaseFull, StorageError)
     assert issubclass(DatabaseDamaged, StorageError)
+
+
+async def test_checkins_from_many_cli_processes_all_land_while_another_writer_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    from tests.study.test_cli import ROADMAP
+
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "paths").mkdir(parents=True)
+    (knowledge / "paths" / "tiny.yaml").write_text(ROADMAP, encoding="utf-8")
+    data = tmp_path / "data"
+    base = [sys.executable, "-m", "bot", "--data-dir", str(data), "--knowledge", str(knowledge)]
+    made = await asyncio.create_subprocess_exec(
+        *base, "plan", "new", "tiny-path", "--hours", "5", stdout=asyncio.subprocess.DEVNULL
+    )
+    assert await made.wait() == 0
+    processes = 12
+    async with _writer_elsewhere(data / "waypoint.sqlite3", seconds=2):
+        runs = [
+            await asyncio.create_subprocess_exec(
+                *base,
+                "checkin",
+                "5",
+                "basics",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for _ in range(processes)
+        ]
+        results = [await run.communicate() for run in runs]
+    assert [run.returncode for run in runs] == [0] * processes, [err for _, err in results]
+    conn = sqlite3.connect(data / "waypoint.sqlite3")
+    try:
+        assert conn.execute("SELECT count(*), sum(minutes) FROM checkins").fetchone() == (
+            processes,
+            5 * processes,
+        )
+    finally:
+        conn.close()

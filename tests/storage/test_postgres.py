@@ -82,3 +82,39 @@ async def test_a_newer_postgres_schema_is_refused_and_left_alone() -> None:
             assert await conn.fetchval("SELECT version FROM waypoint_schema") == 999
         finally:
             await conn.close()
+
+
+@needs_postgres
+async def test_a_killed_process_loses_no_committed_row_and_frees_the_write_lock() -> None:
+    async with postgres_schema() as url:
+        script = textwrap.dedent(
+            f"""
+            import asyncio, os
+            from bot.storage.db import Database
+
+            async def main():
+                db = await Database.open({url!r})
+                await db.execute("CREATE TABLE t (x INTEGER)")
+                for i in range(20):
+                    await db.execute("INSERT INTO t VALUES (?)", (i,))
+                async with db.transaction():
+                    for i in range(500):
+                        await db.execute("INSERT INTO t VALUES (?)", (-1,))
+                    os._exit(9)  # killed while holding the write lock, half written
+
+            asyncio.run(main())
+            """
+        )
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, cwd=ROOT)
+        assert await proc.wait() == 9
+        db = await Database.open(url)
+        try:
+            assert await db.fetch_value("SELECT count(*) FROM t WHERE x >= 0") == 20
+            assert await db.fetch_value("SELECT count(*) FROM t WHERE x < 0") == 0
+            # The server ended the dead session's transaction: writers are not blocked.
+            async with asyncio.timeout(10):
+                await db.execute("INSERT INTO t VALUES (?)", (100,))
+                async with db.transaction():
+                    await db.execute("INSERT INTO t VALUES (?)", (101,))
+        finally:
+            await db.close()
