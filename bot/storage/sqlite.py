@@ -113,7 +113,9 @@ class SqliteBackend:
                 # Lets SQLite refresh the statistics its query planner uses (cheap, see docs).
                 await self._writer.execute("PRAGMA optimize")
             except sqlite3.Error as exc:
-                log.warning("PRAGMA optimize failed on %s: %s", self.path, exc)
+                # Only statistics: skipped when another process holds the write lock (many
+                # CLI check-ins at once), with nothing for the user to do about it.
+                log.debug("PRAGMA optimize skipped on %s: %s", self.path, exc)
             await self._reader.close()
             await self._writer.close()
 
