@@ -10,7 +10,7 @@ statements). Migrations are numbered SQL per dialect under `migrations/<dialect>
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,17 @@ class Database:
         """SQLite: copy the write-ahead log into the file and truncate it (before a backup or
         to measure the file's size). PostgreSQL: nothing to do."""
         await self._backend.checkpoint()
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Announce a change on `channel` to every process sharing the database (PostgreSQL
+        NOTIFY, sent on commit when inside a transaction; SQLite: this process only). A notice
+        means "read it again": a spurious one is harmless."""
+        await self._backend.notify(channel, payload)
+
+    async def listen(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(payload)` on every notice on `channel`; `callback(None)` after a lost
+        connection means anything may have changed (notices are not replayed)."""
+        await self._backend.listen(channel, callback)
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """`BEGIN` … `COMMIT`, or `ROLLBACK` if the block raises.

@@ -11,12 +11,13 @@ files. Reads outside a transaction run on any pooled connection and see committe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
 import re
 import urllib.parse
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -118,10 +119,15 @@ class PostgresBackend:
 
     dialect = "postgresql"
 
-    def __init__(self, where: str, pool: asyncpg.Pool[Record]) -> None:
+    def __init__(self, url: str, where: str, pool: asyncpg.Pool[Record]) -> None:
         self.where = where
+        self._url = url
         self._pool = pool
         self._closed = False
+        # LISTEN needs a connection of its own, outside the pool, kept for the process.
+        self._callbacks: dict[str, list[Callable[[str | None], None]]] = {}
+        self._listener: asyncpg.Connection[Record] | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, url: str, steps: Sequence[Migration]) -> tuple[PostgresBackend, int]:
@@ -142,14 +148,73 @@ class PostgresBackend:
         except BaseException:
             await pool.close()
             raise
-        return cls(where, pool), version
+        return cls(driver_url(url), where, pool), version
 
     async def close(self) -> None:
-        """Close the pool; safe to call twice."""
+        """Close the pool and the listening connection; safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        if self._listener is not None:
+            await self._listener.close()
         await self._pool.close()
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """NOTIFY every process listening on `channel` (on commit, when inside a transaction)."""
+        await self.execute("SELECT pg_notify(?, ?)", (channel, payload))
+
+    async def listen(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(payload)` for each notice on `channel`, from any process (this one
+        too). A notice sent while the listening connection was lost is not replayed, so after a
+        reconnect `callback(None)` says "anything may have changed"."""
+        first = channel not in self._callbacks
+        self._callbacks.setdefault(channel, []).append(callback)
+        if self._listener is None and self._reconnecting is None:
+            with _translated(self.where):
+                await self._connect_listener()
+        elif first and self._listener is not None:
+            await self._listener.add_listener(channel, self._on_notice)
+
+    async def _connect_listener(self) -> None:
+        conn = await asyncpg.connect(self._url)
+        for channel in self._callbacks:
+            await conn.add_listener(channel, self._on_notice)
+        conn.add_termination_listener(self._on_lost)
+        self._listener = conn
+
+    def _on_notice(self, _conn: object, _pid: int, channel: str, payload: object) -> None:
+        for callback in self._callbacks.get(channel, ()):
+            callback(str(payload))
+
+    def _everything_may_have_changed(self) -> None:
+        for callbacks in self._callbacks.values():
+            for callback in callbacks:
+                callback(None)
+
+    def _on_lost(self, _conn: object) -> None:
+        self._listener = None
+        if self._closed:
+            return
+        log.warning("lost the PostgreSQL listening connection to %s; reconnecting", self.where)
+        self._everything_may_have_changed()
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = 0.5
+        while not self._closed:
+            try:
+                await self._connect_listener()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("PostgreSQL at %s still unreachable: %s", self.where, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            self._reconnecting = None
+            self._everything_may_have_changed()  # notices sent meanwhile were lost
+            log.info("listening to PostgreSQL at %s again", self.where)
+            return
 
     async def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL checkpoints on its own (kept for the common interface)."""

@@ -17,7 +17,7 @@ import asyncio
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,7 @@ class SqliteBackend:
         self._reader = reader
         self._lock = asyncio.Lock()
         self._closed = False
+        self._callbacks: dict[str, list[Callable[[str | None], None]]] = {}
 
     @classmethod
     async def open(
@@ -118,6 +119,16 @@ class SqliteBackend:
                 log.debug("PRAGMA optimize skipped on %s: %s", self.path, exc)
             await self._reader.close()
             await self._writer.close()
+
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell this process's listeners (an SQLite file serves one bot process; CLI processes
+        change nothing that is cached)."""
+        for callback in self._callbacks.get(channel, ()):
+            callback(payload)
+
+    async def listen(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call `callback(payload)` for each `notify` on `channel` in this process."""
+        self._callbacks.setdefault(channel, []).append(callback)
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it."""
