@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine, Iterable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.storage.base import (
     Dialect,
@@ -24,8 +24,10 @@ from bot.storage.base import (
     load_migrations,
     split_statements,
 )
-from bot.storage.postgres import PostgresBackend
 from bot.storage.sqlite import BUSY_TIMEOUT_MS, SqliteBackend
+
+if TYPE_CHECKING:
+    from bot.storage.postgres import PostgresBackend
 
 __all__ = [
     "Database",
@@ -73,6 +75,9 @@ class Database:
         version intact. A database written by a newer Waypoint is refused.
         """
         if is_postgres_url(target):
+            # Imported here: asyncpg costs ~0.1 s at start-up, which SQLite users never need.
+            from bot.storage.postgres import PostgresBackend
+
             steps = load_migrations(dialect="postgresql") if migrations is None else migrations
             pg, version = await PostgresBackend.open(str(target), tuple(steps))
             log.debug("database %s open at schema version %d", pg.where, version)
