@@ -91,7 +91,7 @@ async def open_services(
     from bot.study.service import StudyServices
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     owns_knowledge = knowledge is None
     try:
         if knowledge is None and with_knowledge:

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
         default=None, description="Shards this process runs, e.g. '0,1'."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    # A secret: the URL may hold the database password.
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db shared by several processes "
+        "(unset: the SQLite file in the data directory).",
+    )
 
     _split_knowledge = field_validator("knowledge", mode="before")(_split_paths)
     _split_shards = field_validator("shard_ids", mode="before")(_split_ints)
@@ -129,6 +135,15 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://", "postgresql+asyncpg://")
+        ):
+            raise ValueError("must be a postgresql://user:password@host:port/database URL")
+        return value
+
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:
         if self.shard_ids is not None:
@@ -156,6 +171,13 @@ class Settings(BaseSettings):
     @property
     def database_path(self) -> Path:
         return self.data_dir / "waypoint.sqlite3"
+
+    @property
+    def database_target(self) -> Path | str:
+        """What `Database.open` takes: the PostgreSQL URL when set, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
 
     @property
     def index_dir(self) -> Path:

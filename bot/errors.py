@@ -40,3 +40,19 @@ class OnCooldown(WaypointError):
         # False once the member was already told in this cooldown window (answer channels
         # then stay quiet instead of posting a notice per message).
         self.notify = notify
+
+
+class StorageError(WaypointError):
+    """The database could not do what was asked; nothing was half-written."""
+
+
+class DatabaseDamaged(StorageError):
+    """The database file (or a page of it) is not readable SQLite: restore from a backup."""
+
+
+class DatabaseFull(StorageError):
+    """The disk (or the database server's disk) is full; the transaction was rolled back."""
+
+
+class DatabaseBusy(StorageError):
+    """Another process held the database's write lock for longer than we wait."""

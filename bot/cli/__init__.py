@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.cli import common, knowledge, run, study
+from bot.cli import common, db, knowledge, run, study
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(verbs)
     knowledge.register(verbs)
     study.register(verbs)
+    db.register(verbs)
     parser.set_defaults(handler=run.default)
     return parser
 

@@ -113,8 +113,11 @@ class QuestionService:
         self._config = GuildConfigRepository(db)
         self.top_k = top_k
         self._cooldown = Cooldown(cooldown_seconds, monotonic)
-        # on_message consults this for every message, so it is kept in memory per guild.
+        # on_message consults this for every message, so it is kept in memory per guild, and
+        # dropped when any process sharing the database changes it.
         self._channels: dict[int, frozenset[int]] = {}
+        self._channel_changes = 0
+        self._watching = False
         # Gateway replays (RESUME) can deliver a message twice; the database is the durable
         # guard, this keeps a replay from even reaching the cooldown.
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -208,10 +211,23 @@ class QuestionService:
 
     async def answer_channels(self, guild_id: int) -> frozenset[int]:
         """The channels of a guild where every message is answered."""
+        if not self._watching:
+            self._watching = True
+            await self._config.on_answer_channels_changed(self._forget_channels)
         cached = self._channels.get(guild_id)
         if cached is None:
-            cached = self._channels[guild_id] = await self._config.answer_channels(guild_id)
+            changes = self._channel_changes
+            cached = await self._config.answer_channels(guild_id)
+            if changes == self._channel_changes:  # no change announced while reading
+                self._channels[guild_id] = cached
         return cached
+
+    def _forget_channels(self, guild_id: int | None) -> None:
+        self._channel_changes += 1
+        if guild_id is None:
+            self._channels.clear()
+        else:
+            self._channels.pop(guild_id, None)
 
     async def toggle_answer_channel(
         self, guild_id: int, channel_id: int, *, by: int

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.storage.db import Database
+
+# The notice sent when a guild's answer channels change (payload: the guild id).
+ANSWER_CHANNELS_CHANGED = "waypoint_answer_channels"
 
 
 class GuildConfigRepository:
@@ -29,6 +33,8 @@ class GuildConfigRepository:
                 "DELETE FROM answer_channels WHERE guild_id = ? AND channel_id = ?",
                 (guild_id, channel_id),
             )
+            # Other processes drop their cached copy of this guild's channels on commit.
+            await self._db.notify(ANSWER_CHANNELS_CHANGED, str(guild_id))
             if removed.rowcount:
                 return False
             await self._db.execute(
@@ -37,3 +43,12 @@ class GuildConfigRepository:
                 (guild_id, channel_id, by, at.isoformat()),
             )
         return True
+
+    async def on_answer_channels_changed(self, callback: Callable[[int | None], None]) -> None:
+        """Call `callback(guild_id)` when any process changes a guild's answer channels, and
+        `callback(None)` when changes may have been missed (a lost connection)."""
+
+        def parsed(payload: str | None) -> None:
+            callback(None if payload is None else int(payload))
+
+        await self._db.listen(ANSWER_CHANNELS_CHANGED, parsed)

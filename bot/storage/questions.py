@@ -51,8 +51,19 @@ def _sources(raw: str) -> tuple[ShownSource, ...]:
 _INSERT_QUESTION = (
     "INSERT INTO questions (guild_id, channel_id, user_id, message_id, via, question,"
     " normalized, answered, top_score, sources, asked_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING RETURNING id"
 )
+
+
+def _guild(column: str, guild_id: int | None) -> tuple[str, tuple[int, ...]]:
+    """A condition matching one guild, or direct messages and the terminal (NULL guild).
+
+    Spelled per case rather than `IS ?` (which PostgreSQL lacks) so both databases use the
+    guild's index.
+    """
+    if guild_id is None:
+        return f"{column} IS NULL", ()
+    return f"{column} = ?", (guild_id,)
 
 
 class _GroupCommit:
@@ -83,8 +94,7 @@ class _GroupCommit:
                 async with self._db.transaction():
                     results = []
                     for params, _ in batch:
-                        done = await self._db.execute(self._sql, params)
-                        results.append(done.lastrowid if done.rowcount == 1 else None)
+                        results.append(await self._db.insert(self._sql, params))
             except Exception as exc:  # every caller of the batch learns of the failure
                 for _, future in batch:
                     if not future.done():
@@ -173,24 +183,41 @@ class QuestionRepository:
 
     async def unanswered(self, guild_id: int | None, since: datetime, limit: int) -> list[GapRow]:
         """Questions the bot abstained on, most frequent first."""
+        where, guild = _guild("guild_id", guild_id)
+        # The wording shown is the latest asked (SQLite takes bare columns from the MAX row;
+        # PostgreSQL needs it spelled out).
+        question = (
+            "question"
+            if self._db.dialect == "sqlite"
+            else ("(array_agg(question ORDER BY asked_at DESC))[1]")
+        )
         rows = await self._db.fetch_all(
-            "SELECT question, COUNT(*) AS n, MAX(asked_at) AS last FROM questions"
-            " WHERE guild_id IS ? AND answered = 0 AND asked_at >= ?"
+            f"SELECT {question} AS question, COUNT(*) AS n, MAX(asked_at) AS last FROM questions"
+            f" WHERE {where} AND answered = 0 AND asked_at >= ?"
             " GROUP BY normalized ORDER BY n DESC, last DESC LIMIT ?",
-            (guild_id, since.isoformat(), limit),
+            (*guild, since.isoformat(), limit),
         )
         return [GapRow(r["question"], r["n"], datetime.fromisoformat(r["last"])) for r in rows]
 
     async def disliked(self, guild_id: int | None, since: datetime, limit: int) -> list[GapRow]:
         """Answered questions voted 👎 (grouped by question), most 👎 first, with the sources
         shown the last time and the 👍 the same answers got."""
+        where, guild = _guild("q.guild_id", guild_id)
+        if self._db.dialect == "sqlite":
+            shown = "q.question, q.sources"
+        else:
+            shown = (
+                "(array_agg(q.question ORDER BY q.asked_at DESC))[1] AS question,"
+                " (array_agg(q.sources ORDER BY q.asked_at DESC))[1] AS sources"
+            )
         rows = await self._db.fetch_all(
-            "SELECT q.question, q.sources, SUM(f.helpful = 0) AS downs,"
-            " SUM(f.helpful = 1) AS ups, MAX(q.asked_at) AS last"
+            f"SELECT {shown}, count(*) FILTER (WHERE f.helpful = 0) AS downs,"
+            " count(*) FILTER (WHERE f.helpful = 1) AS ups, MAX(q.asked_at) AS last"
             " FROM feedback f JOIN questions q ON q.id = f.question_id"
-            " WHERE q.guild_id IS ? AND f.voted_at >= ?"
-            " GROUP BY q.normalized HAVING downs > 0 ORDER BY downs DESC, last DESC LIMIT ?",
-            (guild_id, since.isoformat(), limit),
+            f" WHERE {where} AND f.voted_at >= ?"
+            " GROUP BY q.normalized HAVING count(*) FILTER (WHERE f.helpful = 0) > 0"
+            " ORDER BY downs DESC, last DESC LIMIT ?",
+            (*guild, since.isoformat(), limit),
         )
         return [
             GapRow(
@@ -205,16 +232,18 @@ class QuestionRepository:
 
     async def member_history(self, guild_id: int | None, user_id: int) -> list[dict[str, Any]]:
         """A member's questions with the sources shown and their own votes (for data export)."""
+        where, guild = _guild("guild_id", guild_id)
         questions = await self._db.fetch_all(
             "SELECT id, question, via, answered, sources, asked_at FROM questions"
-            " WHERE guild_id IS ? AND user_id = ? ORDER BY asked_at",
-            (guild_id, user_id),
+            f" WHERE {where} AND user_id = ? ORDER BY asked_at",
+            (*guild, user_id),
         )
+        where, guild = _guild("q.guild_id", guild_id)
         votes = await self._db.fetch_all(
             "SELECT f.question_id, q.question, f.helpful, f.voted_at"
             " FROM feedback f JOIN questions q ON q.id = f.question_id"
-            " WHERE q.guild_id IS ? AND f.user_id = ? ORDER BY f.voted_at",
-            (guild_id, user_id),
+            f" WHERE {where} AND f.user_id = ? ORDER BY f.voted_at",
+            (*guild, user_id),
         )
         return [
             {
@@ -236,13 +265,14 @@ class QuestionRepository:
 
     async def delete_user(self, guild_id: int | None, user_id: int) -> int:
         """Forget a member's questions (their votes on them go too) and their votes elsewhere."""
+        where, guild = _guild("guild_id", guild_id)
         async with self._db.transaction():
             done = await self._db.execute(
-                "DELETE FROM questions WHERE guild_id IS ? AND user_id = ?", (guild_id, user_id)
+                f"DELETE FROM questions WHERE {where} AND user_id = ?", (*guild, user_id)
             )
             await self._db.execute(
                 "DELETE FROM feedback WHERE user_id = ? AND question_id IN"
-                " (SELECT id FROM questions WHERE guild_id IS ?)",
-                (user_id, guild_id),
+                f" (SELECT id FROM questions WHERE {where})",
+                (user_id, *guild),
             )
         return done.rowcount

@@ -7,11 +7,10 @@ transaction: these methods run inside whatever `Database.transaction()` is open.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Collection
 from datetime import date, datetime
 
-from bot.storage.db import Database
+from bot.storage.db import Database, Row
 from bot.study.models import (
     BackdatedEntry,
     Checkin,
@@ -28,7 +27,7 @@ def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def _learner(row: sqlite3.Row) -> Learner:
+def _learner(row: Row) -> Learner:
     return Learner(
         scope=row["scope"],
         user_id=row["user_id"],
@@ -41,7 +40,7 @@ def _learner(row: sqlite3.Row) -> Learner:
     )
 
 
-def _checkin(row: sqlite3.Row) -> Checkin:
+def _checkin(row: Row) -> Checkin:
     return Checkin(
         id=row["id"],
         scope=row["scope"],
@@ -59,7 +58,7 @@ def _checkin(row: sqlite3.Row) -> Checkin:
     )
 
 
-def _module(row: sqlite3.Row) -> PlannedModule:
+def _module(row: Row) -> PlannedModule:
     return PlannedModule(
         module_id=row["module_id"],
         title=row["title"],
@@ -122,9 +121,21 @@ class StudyRepository:
         )
         return done.rowcount == 1
 
-    async def learners_with_reminders(self) -> list[Learner]:
-        """Every learner, in every scope, who turned reminders on."""
-        rows = await self.db.fetch_all("SELECT * FROM learners WHERE remind_at IS NOT NULL")
+    async def learners_with_reminders(
+        self, shard_ids: Collection[int] | None = None, shard_count: int | None = None
+    ) -> list[Learner]:
+        """Every learner who turned reminders on, in every scope or, given this process's
+        shards, only in the servers Discord routes to them (`(guild_id >> 22) % shard_count`),
+        so processes sharing the database each remind their own servers' learners."""
+        sql = "SELECT * FROM learners WHERE remind_at IS NOT NULL"
+        params: list[int] = []
+        if shard_ids is not None and shard_count is not None:
+            shards = sorted(set(shard_ids))
+            if not shards:
+                return []
+            sql += f" AND (scope >> 22) % ? IN ({', '.join('?' for _ in shards)})"
+            params = [shard_count, *shards]
+        rows = await self.db.fetch_all(sql, params)
         return [_learner(r) for r in rows]
 
     async def set_leaderboard(self, scope: int, user_id: int, joined: bool) -> None:
@@ -144,9 +155,10 @@ class StudyRepository:
             "DELETE FROM plans WHERE scope = ? AND user_id = ? AND path_id = ?",
             (scope, user_id, draft.path_id),
         )
-        inserted = await self.db.execute(
+        plan_id = await self.db.insert(
             "INSERT INTO plans (scope, user_id, path_id, path_title, background, hours_per_week,"
-            " start_date, finish_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " start_date, finish_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
             (
                 scope,
                 user_id,
@@ -159,7 +171,6 @@ class StudyRepository:
                 created_at.isoformat(),
             ),
         )
-        plan_id = inserted.lastrowid
         assert plan_id is not None
         await self.db.executemany(
             "INSERT INTO plan_modules (plan_id, position, module_id, title, module_hours, hours,"
@@ -293,11 +304,11 @@ class StudyRepository:
         request_key: str | None,
     ) -> Checkin | None:
         """Insert one check-in and return it; None if its request key is already recorded."""
-        inserted = await self.db.execute(
+        checkin_id = await self.db.insert(
             "INSERT INTO checkins (scope, user_id, path_id, module_id, minutes, note, study_date,"
             " day, timezone, entered_at, entered_date, request_key)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (scope, user_id, request_key) DO NOTHING",
+            " ON CONFLICT (scope, user_id, request_key) DO NOTHING RETURNING id",
             (
                 scope,
                 user_id,
@@ -313,11 +324,10 @@ class StudyRepository:
                 request_key,
             ),
         )
-        if inserted.rowcount == 0:
+        if checkin_id is None:
             return None
-        assert inserted.lastrowid is not None
         return Checkin(
-            inserted.lastrowid,
+            checkin_id,
             scope,
             user_id,
             path_id,
@@ -407,11 +417,13 @@ class StudyRepository:
         self, scope: int, first: date, last: date, limit: int
     ) -> list[LeaderboardEntry]:
         """Opted-in learners of a scope by minutes studied between two local dates."""
+        # CROSS JOIN makes SQLite start from the (few) opted-in learners and read each one's
+        # dates through its index, instead of scanning the whole community's month; PostgreSQL
+        # has no CROSS JOIN … ON and plans the plain join itself.
+        join = "CROSS JOIN" if self.db.dialect == "sqlite" else "JOIN"
         rows = await self.db.fetch_all(
-            # CROSS JOIN makes SQLite start from the (few) opted-in learners and read each
-            # one's dates through its index, instead of scanning the whole community's month.
-            "SELECT l.user_id, sum(c.minutes) AS total FROM learners l"
-            " CROSS JOIN checkins c ON c.scope = l.scope AND c.user_id = l.user_id"
+            f"SELECT l.user_id, sum(c.minutes) AS total FROM learners l {join} checkins c"
+            " ON c.scope = l.scope AND c.user_id = l.user_id"
             " WHERE l.scope = ? AND l.leaderboard = 1 AND c.study_date BETWEEN ? AND ?"
             " GROUP BY l.user_id ORDER BY total DESC, l.user_id LIMIT ?",
             (scope, first.isoformat(), last.isoformat(), limit),

@@ -12,6 +12,7 @@ import pytest
 from bot.storage.db import Database
 from bot.study.service import StudyServices
 from index.catalog import Catalog, Module, Pathway, Resource, Roadmap
+from tests.storage.backends import BACKENDS, open_test_database
 
 ML = Roadmap(
     id="ml",
@@ -63,11 +64,11 @@ def clock() -> Clock:
     return Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "waypoint.sqlite3")
-    yield database
-    await database.close()
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    # Every service test runs on SQLite and, when a test server is configured, PostgreSQL.
+    async with open_test_database(request.param, tmp_path) as database:
+        yield database
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import WaypointError
+from bot.errors import DatabaseDamaged, WaypointError
 from bot.storage.db import Database, Migration, load_migrations, split_statements
 
 
@@ -195,5 +195,7 @@ def test_a_crash_mid_write_keeps_every_committed_row(tmp_path: Path) -> None:
 async def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite3"
     path.write_bytes(b"this is a text file, not SQLite" * 100)
-    with pytest.raises(WaypointError, match="not a usable SQLite database"):
+    with pytest.raises(DatabaseDamaged, match="not a usable SQLite database") as caught:
         await Database.open(path)
+    assert "Where data lives, and backups" in caught.value.user_message
+    assert path.read_bytes() == b"this is a text file, not SQLite" * 100  # left alone

@@ -1,0 +1,1 @@
+"""Operations on a deployment as a whole (moving its data between databases)."""
