@@ -31,6 +31,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")
 # Special tokens ([CLS], [SEP]) are included in counts; keep one token of slack on top.
 _SPECIAL = 2
 _SLACK = 1
+_MAX_LABELS = 3  # list-item labels a split may add to a heading trail
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,9 @@ def _split(
     blocks = _blocks(text)
     if len(blocks) == 1:
         lines = blocks[0].split("\n")
-        if len(lines) > 1 and _is_labelled_list(lines):
+        # Deeper than a few labels, a list is split by lines: the trail stays readable and the
+        # recursion bounded however deep a (hostile) file nests its lists.
+        if len(lines) > 1 and len(extra) < _MAX_LABELS and _is_labelled_list(lines):
             label = plain_line(lines[0]).rstrip(":")
             rest = _dedent("\n".join(lines[1:]))
             if label and len(label.split()) <= 12:
