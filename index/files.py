@@ -161,7 +161,8 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A size as a moderator reads it: `2.0 MB`."""
     return f"{size / 1024 / 1024:.1f} MB"
 
 
@@ -230,7 +231,7 @@ def _too_big(path: Path, size: int, limits: Limits) -> Problem:
     return Problem(
         path,
         None,
-        f"is {_megabytes(size)}, over the limit of {_megabytes(limits.file_bytes)} per file; "
+        f"is {megabytes(size)}, over the limit of {megabytes(limits.file_bytes)} per file; "
         "split it into smaller files",
     )
 

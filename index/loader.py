@@ -36,6 +36,7 @@ from index.files import (
     file_size,
     fingerprint,
     knowledge_files,
+    megabytes,
     read_bytes,
     scan,
     text_files,
@@ -204,8 +205,8 @@ def _over_build_bytes(
             Problem(
                 over[0],
                 None,
-                f"the knowledge folders hold {total / 1024 / 1024:.1f} MB of files, over the "
-                f"limit of {limits.build_bytes / 1024 / 1024:.0f} MB per build: this file and "
+                f"the knowledge folders hold {megabytes(total)} of files, over the limit of "
+                f"{megabytes(limits.build_bytes)} per build: this file and "
                 f"{len(over) - 1:,} after it are not read",
             )
         )
