@@ -22,10 +22,10 @@ import ftfy.badness
 _SUSPECT_RUN = re.compile(r"[\u0e00-\u0e7f][^\x00-\x7f]*")
 
 # No pattern may take quadratic time on a hostile line ("[[[[...", "<!--<!--...", long runs of
-# spaces): a bracket or parenthesis span stops at the next opening one, whitespace runs are
-# matched from their start only.
-_IMAGE = re.compile(r"!\[([^\][]*)\]\([^()]*\)")
-_LINK = re.compile(r"\[([^\][]+)\]\(\s*<?([^()\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# spaces): a bracket span stops at the next opening bracket, a URL holds only balanced
+# parentheses ("wiki/Matrix_(mathematics)"), whitespace runs are matched from their start only.
+_IMAGE = re.compile(r"!\[([^\][]*)\]\((?:[^()]|\([^()]*\))*\)")
+_LINK = re.compile(r"\[([^\][]+)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)")
 _REF_LINK = re.compile(r"\[([^\][]+)\]\[[^\][]*\]")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")

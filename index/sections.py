@@ -13,7 +13,7 @@ from index.repair import LIST_MARKER, display_line, plain
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")  # closing #s: _atx_text
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_URLS = re.compile(r"\(\s*<?https?://[^()]*\)|https?://\S+")
+_URLS = re.compile(r"\(\s*<?https?://(?:[^()]|\([^()]*\))*\)|https?://\S+")
 _SENTENCE_END = re.compile(r"[.,;:!?)\]]$")
 
 
