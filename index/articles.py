@@ -130,12 +130,15 @@ def category_labels(
 
 def _categories(path: Path, folder: Path, labels: dict[Path, str]) -> list[str]:
     """Labels of the folders between `folder` and the file, outermost first."""
-    chain = []
-    current = path.parent
-    while current != folder and folder in current.parents:
-        chain.append(current)
-        current = current.parent
-    return [labels[d] for d in reversed(chain) if d in labels]
+    if not labels:
+        return []
+    out = []
+    current = folder
+    for part in path.parent.relative_to(folder).parts:
+        current /= part
+        if current in labels:
+            out.append(labels[current])
+    return out
 
 
 def _text_list(value: Any) -> tuple[str, ...] | None:

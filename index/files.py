@@ -33,12 +33,16 @@ _READ_BLOCK = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
-    """What one file and one build may hold. Our own knowledge is ~0.2 MB and ~700 passages;
-    a community's docs tree 100 times larger still fits."""
+    """What one file and one build may hold.
+
+    Our largest file is 24 KB; our knowledge ~0.2 MB and ~700 passages, the shared
+    learning-paths corpus 0.9 MB and ~650 passages: a docs tree 70 times that still fits. The
+    build limits keep a reload's memory and embedding time within what a small server has.
+    """
 
     file_bytes: int = 2 * 1024 * 1024
     file_passages: int = 5_000
-    build_bytes: int = 128 * 1024 * 1024
+    build_bytes: int = 64 * 1024 * 1024
     build_passages: int = 100_000
 
 
@@ -91,34 +95,46 @@ def scan(folder: Path) -> FolderScan:
     """List a folder's files (hidden and build folders skipped); unreadable folders are problems.
 
     Files are listed whatever their type, so that a named pipe or a link is refused with its name
-    rather than skipped without a word. Linked folders are not entered.
+    rather than skipped without a word. Linked folders are not entered. The walk keeps its own
+    stack (`os.walk` recurses in Python 3.11: a folder nested 1,000 deep would end in a
+    RecursionError).
     """
     result = FolderScan(folder)
-
-    def failed(exc: OSError) -> None:
-        where = Path(exc.filename) if exc.filename else folder
-        result.problems.append(Problem(where, None, _folder_error(exc)))
-
-    for top, dirs, names in os.walk(folder, onerror=failed):
-        base = Path(top)
-        kept = []
-        for name in sorted(dirs):
-            if name.startswith(".") or name in _SKIP_DIRS:
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            result.problems.append(Problem(current, None, _folder_error(exc)))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            if (base / name).is_symlink():
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                linked_dir = not is_dir and entry.is_symlink() and path.is_dir()
+            except OSError:  # vanished since listed: its reader will say so
+                is_dir = linked_dir = False
+            if (is_dir or linked_dir) and entry.name in _SKIP_DIRS:
+                continue
+            if linked_dir:
                 result.problems.append(
                     Problem(
-                        base / name,
+                        path,
                         None,
                         "is a link to a folder; linked folders are not read (move the folder "
                         "here or remove the link)",
                     )
                 )
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        result.files.extend(base / n for n in names if not n.startswith("."))
+            elif is_dir:
+                stack.append(path)
+            else:
+                result.files.append(path)
     result.files.sort()
+    result.problems.sort(key=lambda p: p.file)
     return result
 
 

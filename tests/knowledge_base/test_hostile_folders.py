@@ -451,3 +451,22 @@ def test_cli_reload_and_plan_paths_say_which_file_is_too_deep(
     assert f"{deep}:2: invalid YAML: nested more than 20 levels deep" in captured.err
     assert main(["plan", "paths", *common]) == 0
     assert "ml-basics" in capsys.readouterr().out
+
+
+def test_folders_nested_1100_deep_load_without_recursion_error(tmp_path: Path) -> None:
+    deepest = tmp_path / "kb"
+    deepest.mkdir()
+    for _ in range(1100):  # one level at a time: mkdir(parents=True) recurses itself
+        deepest /= "d"
+        deepest.mkdir()
+    kb = tmp_path / "kb"
+    (deepest / "bottom.md").write_text("# Bottom\n\nThe deepest note.\n")
+    try:
+        loaded = load_folder(kb)
+        assert loaded.problems == []
+        assert [d.title for d in loaded.documents] == ["Bottom"]
+    finally:
+        (deepest / "bottom.md").unlink()
+        while deepest != tmp_path:  # shutil.rmtree recurses too
+            deepest.rmdir()
+            deepest = deepest.parent
