@@ -470,3 +470,21 @@ def test_folders_nested_1100_deep_load_without_recursion_error(tmp_path: Path) -
         while deepest != tmp_path:  # shutil.rmtree recurses too
             deepest.rmdir()
             deepest = deepest.parent
+
+
+async def test_a_file_splitting_into_too_many_passages_is_refused_with_its_name(
+    kb_dir: Path, make_config: Config
+) -> None:
+    # Under the size limit and one section, but ~5,300 passages once split to the model's
+    # window: refused from the chunks actually made, before anything is embedded.
+    kb = await KnowledgeBase.open(make_config(kb_dir))
+    dense = kb_dir / "guides" / "dense.md"
+    dense.write_text("# Dense\n\n" + ("a" + "!" * 98 + " ") * 10_700)
+    report = await kb.reload()
+    assert [str(p) for p in report.errors] == [
+        f"{dense}: yields 5,350 passages, over the limit of 5,000 per file; split it into "
+        "smaller files"
+    ]
+    answer = await kb.ask("how can I stop my model from overfitting?")
+    assert answer.passages[0].citation.source == "articles/ml-basics/overfitting.md"
+    await kb.close()
