@@ -121,24 +121,27 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def read_yaml(
     path: Path, problems: list[Problem], folder: Path, limits: Limits = DEFAULT_LIMITS
-) -> tuple[Any, str] | None:
-    """(parsed YAML with line numbers, its text), or None with one Problem for the file."""
+) -> tuple[bool, Any]:
+    """(True, parsed YAML with line numbers), or (False, None) with one Problem for the file.
+
+    (An empty file parses to None: the flag tells it from a file that could not be read.)
+    """
     raw = read_bytes(path, folder, limits, problems)
     if raw is None:
-        return None
+        return False, None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         problems.append(Problem(path, None, "is not UTF-8 text; save it as UTF-8"))
-        return None
+        return False, None
     try:
-        return yaml.load(text, Loader=_LineLoader), text  # a SafeLoader subclass
+        return True, yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         line, reason = yaml_reason(exc)
         problems.append(
             Problem(path, None if line is None else line + 1, f"invalid YAML: {reason}")
         )
-        return None
+        return False, None
 
 
 def strip_lines(value: Any) -> Any:
@@ -382,18 +385,14 @@ def catalog_from_scans(
         for path in s.yaml_files("paths"):
             if path in skipped:
                 continue
-            before = len(catalog.problems)
-            read = read_yaml(path, catalog.problems, s.folder, limits)
+            ok, data = read_yaml(path, catalog.problems, s.folder, limits)
             broken: set[str] = set()
-            roadmap = (
-                None if read is None else parse_roadmap(read[0], path, catalog.problems, broken)
-            )
+            roadmap = parse_roadmap(data, path, catalog.problems, broken) if ok else None
             if roadmap is None:
+                # Its id is the file name (knowledge/README.md), or what the file says.
                 catalog.broken_paths.add(path.stem)
-                if read is not None and isinstance(read[0], dict):
-                    catalog.broken_paths.add(str(read[0].get("id")))
-                if len(catalog.problems) == before:  # never silently
-                    catalog.problems.append(Problem(path, None, "roadmap could not be read"))
+                if isinstance(data, dict) and isinstance(data.get("id"), str):
+                    catalog.broken_paths.add(data["id"])
                 continue
             if roadmap.id in catalog.roadmaps:
                 other = catalog.roadmaps[roadmap.id].source
@@ -408,9 +407,9 @@ def catalog_from_scans(
         for path in s.yaml_files("resources"):
             if path in skipped:
                 continue
-            read = read_yaml(path, catalog.problems, s.folder, limits)
-            if read is not None:
+            ok, data = read_yaml(path, catalog.problems, s.folder, limits)
+            if ok:
                 catalog.resources.extend(
-                    parse_resources(read[0], path, catalog.problems, catalog.roadmaps, catalog)
+                    parse_resources(data, path, catalog.problems, catalog.roadmaps, catalog)
                 )
     return catalog

@@ -5,7 +5,7 @@ pipes, huge or binary files, folders the bot cannot open, and files that vanish 
 rules, each refused with the file named:
 
 - only files inside the configured folder are read (a link is followed only when its target is
-  inside the folder too; linked folders are not entered);
+  inside the folder too; a linked folder is refused, not entered);
 - only regular files are opened (a named pipe would block a read for ever);
 - a file over the size limit is refused from its size alone, before any byte is read;
 - a folder that cannot be listed is an error, not a silent hole in the answers.
