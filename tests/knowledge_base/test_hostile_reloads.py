@@ -79,7 +79,7 @@ async def test_a_first_start_on_a_hostile_folder_indexes_the_rest(
     await kb.close()
 
 
-def test_cli_reload_and_plan_paths_say_which_file_is_too_deep(
+def test_cli_reload_plan_paths_and_ask_live_with_a_file_too_deep(
     kb_dir: Path,
     session_data: Path,
     embedder: Embedder,
@@ -101,6 +101,9 @@ def test_cli_reload_and_plan_paths_say_which_file_is_too_deep(
     assert f"{deep}:2: invalid YAML: nested more than 20 levels deep" in captured.err
     assert main(["plan", "paths", *common]) == 0
     assert "ml-basics" in capsys.readouterr().out
+    # `ask` opens the saved index, which answers while the deep file is refused.
+    assert main(["ask", "how can I stop my model from overfitting?", *common]) == 0
+    assert "Overfitting and how to spot it" in capsys.readouterr().out
 
 
 async def test_a_file_splitting_into_too_many_passages_is_refused_with_its_name(
