@@ -16,7 +16,6 @@ and applies the per-build limits.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +61,6 @@ __all__ = [
     "split_sections",
     "text_files",
 ]
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
