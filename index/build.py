@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from index.catalog import Catalog, load_catalog
-from index.chunker import CHUNKER_VERSION, ChunkingStats, chunk_documents, chunk_key
+from index.chunker import (
+    CHUNKER_VERSION,
+    ChunkingStats,
+    chunk_documents,
+    chunk_key,
+    enforce_passage_limits,
+)
 from index.documents import Chunk, Document, ReloadReport
 from index.embedder import Embedder
 from index.lexical import LexicalIndex, tokenize
@@ -219,6 +225,19 @@ class Builder:
             warnings = [Problem(p.file, p.line, p.message, fatal=False) for p in errors] + warnings
         loaded = time.perf_counter()
         chunks, chunk_stats = self._chunk(knowledge.documents)
+        # Passage limits, counted on the final chunks; a file left out leaves the whole build.
+        kept, over = enforce_passage_limits(chunks, self.folders)
+        if over and not allow_errors:
+            seconds = time.perf_counter() - started
+            report = ReloadReport(
+                False, warnings=tuple(warnings), errors=tuple(over), seconds=seconds
+            )
+            return BuildResult(None, report)
+        if over:
+            warnings += [Problem(p.file, p.line, p.message, fatal=False) for p in over]
+            ids = {(self.folders[c.folder], c.citation.source) for c in kept}
+            knowledge.documents = [d for d in knowledge.documents if (d.folder, d.source) in ids]
+            chunks, chunk_stats = self._chunk(knowledge.documents)
         chunked = time.perf_counter()
         vectors, embedded = self._vectors(chunks, previous, progress)
         embedded_at = time.perf_counter()

@@ -7,14 +7,16 @@ services can use roadmaps without loading the search index or the embedding mode
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from index.files import DEFAULT_LIMITS, FolderScan, Limits, read_bytes, scan
 from index.problems import Problem
+from index.safe_yaml import SafeYamlLoader, yaml_reason
 
 RESOURCE_KINDS = ("course", "book", "video", "article", "docs", "tutorial", "tool", "practice")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -90,6 +92,10 @@ class Catalog:
     roadmaps: dict[str, Roadmap] = field(default_factory=dict)
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Paths and modules whose roadmap file has errors: files naming them are not reported
+    # again (the roadmap's own error is the one to fix).
+    broken_paths: set[str] = field(default_factory=set)
+    broken_modules: set[tuple[str, str]] = field(default_factory=set)
 
     def resources_for(self, path_id: str, module_id: str | None = None) -> list[Resource]:
         """Resources of a path (and module), in file order."""
@@ -100,8 +106,8 @@ class Catalog:
         ]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that records the 1-based line of every mapping under `__line__`."""
+class _LineLoader(SafeYamlLoader):
+    """A safe, depth-limited loader that records the 1-based line of every mapping."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -113,21 +119,29 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path, problems: list[Problem]) -> Any:
-    """Parse a YAML file with line numbers; on failure record a Problem and return None."""
+def read_yaml(
+    path: Path, problems: list[Problem], folder: Path, limits: Limits = DEFAULT_LIMITS
+) -> tuple[bool, Any]:
+    """(True, parsed YAML with line numbers), or (False, None) with one Problem for the file.
+
+    (An empty file parses to None: the flag tells it from a file that could not be read.)
+    """
+    raw = read_bytes(path, folder, limits, problems)
+    if raw is None:
+        return False, None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(path, None, f"cannot read file: {exc}"))
-        return None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(path, None, "is not UTF-8 text; save it as UTF-8"))
+        return False, None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass: no arbitrary objects
+        return True, yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(path, line, f"invalid YAML: {reason}"))
-        return None
+        line, reason = yaml_reason(exc)
+        problems.append(
+            Problem(path, None if line is None else line + 1, f"invalid YAML: {reason}")
+        )
+        return False, None
 
 
 def strip_lines(value: Any) -> Any:
@@ -199,8 +213,13 @@ class _Fields:
         return tuple(v.strip() for v in value)
 
 
-def parse_roadmap(data: Any, path: Path, problems: list[Problem]) -> Roadmap | None:
-    """Build a Roadmap from parsed YAML, or record why it cannot be built."""
+def parse_roadmap(
+    data: Any, path: Path, problems: list[Problem], broken: set[str] | None = None
+) -> Roadmap | None:
+    """Build a Roadmap from parsed YAML, or record why it cannot be built.
+
+    A module with errors is left out (its id added to `broken`); the rest of the roadmap loads.
+    """
     if not isinstance(data, dict):
         problems.append(Problem(path, None, "a roadmap file must be a mapping with 'modules'"))
         return None
@@ -212,6 +231,7 @@ def parse_roadmap(data: Any, path: Path, problems: list[Problem]) -> Roadmap | N
         top.fail("'modules' must be a non-empty list")
         return None
     modules: list[Module] = []
+    written = {str(raw.get("id")) for raw in raw_modules if isinstance(raw, dict)}
     for raw in raw_modules:
         if not isinstance(raw, dict):
             top.fail("every module must be a mapping")
@@ -235,6 +255,8 @@ def parse_roadmap(data: Any, path: Path, problems: list[Problem]) -> Roadmap | N
         )
         if f.ok:
             modules.append(module)
+        elif broken is not None and isinstance(raw.get("id"), str):
+            broken.add(raw["id"])
     ids = [m.id for m in modules]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         top.fail(f"module id {dup!r} is used twice")
@@ -243,7 +265,7 @@ def parse_roadmap(data: Any, path: Path, problems: list[Problem]) -> Roadmap | N
         top.fail("two modules share the same 'order'")
     for m in modules:
         for pre in m.prerequisites:
-            if pre not in ids:
+            if pre not in written:
                 top.fail(f"module {m.id!r} lists unknown prerequisite {pre!r}")
     pathways: list[Pathway] = []
     raw_pathways = data.get("pathways", [])
@@ -275,9 +297,17 @@ def parse_roadmap(data: Any, path: Path, problems: list[Problem]) -> Roadmap | N
 
 
 def parse_resources(
-    data: Any, path: Path, problems: list[Problem], roadmaps: dict[str, Roadmap]
+    data: Any,
+    path: Path,
+    problems: list[Problem],
+    roadmaps: dict[str, Roadmap],
+    broken: Catalog | None = None,
 ) -> list[Resource]:
-    """Resources from a parsed resource file; each must point at an existing path and module."""
+    """Resources from a parsed resource file; each must point at an existing path and module.
+
+    Resources of a path or module whose roadmap has errors (`broken`) are left out without a
+    problem of their own.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("resources"), list):
         problems.append(Problem(path, None, "a resource file needs 'path' and a 'resources' list"))
         return []
@@ -285,7 +315,8 @@ def parse_resources(
     path_id = top.ident("path")
     roadmap = roadmaps.get(path_id)
     if path_id and roadmap is None:
-        top.fail(f"unknown path {path_id!r}")
+        if broken is None or path_id not in broken.broken_paths:
+            top.fail(f"unknown path {path_id!r}")
         return []
     out: list[Resource] = []
     seen: set[tuple[str, str]] = set()
@@ -301,6 +332,8 @@ def parse_resources(
         if kind and kind not in RESOURCE_KINDS:
             f.fail(f"kind must be one of {', '.join(RESOURCE_KINDS)}")
         if roadmap is not None and module_id and roadmap.module(module_id) is None:
+            if broken is not None and (path_id, module_id) in broken.broken_modules:
+                continue  # the module's own error is reported; this one would only repeat it
             f.fail(f"unknown module {module_id!r} of path {path_id!r}")
         free = raw.get("free")
         if not isinstance(free, bool):
@@ -325,24 +358,41 @@ def parse_resources(
     return out
 
 
-def _yaml_files(folder: Path, sub: str) -> Iterator[Path]:
-    base = folder / sub
-    if base.is_dir():
-        yield from sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml"))
-
-
-def load_catalog(folders: Iterable[Path]) -> Catalog:
+def load_catalog(folders: Iterable[Path], *, limits: Limits = DEFAULT_LIMITS) -> Catalog:
     """Read `paths/*.yaml` and `resources/*.yaml` of every knowledge folder.
 
     Folders without those subfolders (a Docusaurus docs tree, plain articles) contribute nothing
     here. Problems are collected, not raised: the caller decides what is fatal.
     """
+    scans = [scan(folder) for folder in folders]
+    catalog = catalog_from_scans(scans, limits=limits)
+    catalog.problems[:0] = [p for s in scans for p in s.problems]
+    return catalog
+
+
+def catalog_from_scans(
+    scans: Iterable[FolderScan], *, limits: Limits = DEFAULT_LIMITS, skip: Iterable[Path] = ()
+) -> Catalog:
+    """The catalog of already listed folders (their listing problems are the caller's).
+
+    A roadmap file with any error is left out whole, and files naming its path are not checked
+    against it (their errors would only repeat that one); `skip` lists files not to read.
+    """
     catalog = Catalog()
-    folders = list(folders)
-    for folder in folders:
-        for path in _yaml_files(folder, "paths"):
-            roadmap = parse_roadmap(read_yaml(path, catalog.problems), path, catalog.problems)
+    scans = list(scans)
+    skipped = set(skip)
+    for s in scans:
+        for path in s.yaml_files("paths"):
+            if path in skipped:
+                continue
+            ok, data = read_yaml(path, catalog.problems, s.folder, limits)
+            broken: set[str] = set()
+            roadmap = parse_roadmap(data, path, catalog.problems, broken) if ok else None
             if roadmap is None:
+                # Its id is the file name (knowledge/README.md), or what the file says.
+                catalog.broken_paths.add(path.stem)
+                if isinstance(data, dict) and isinstance(data.get("id"), str):
+                    catalog.broken_paths.add(data["id"])
                 continue
             if roadmap.id in catalog.roadmaps:
                 other = catalog.roadmaps[roadmap.id].source
@@ -351,11 +401,15 @@ def load_catalog(folders: Iterable[Path]) -> Catalog:
                 )
                 continue
             catalog.roadmaps[roadmap.id] = roadmap
-    for folder in folders:
-        for path in _yaml_files(folder, "resources"):
-            data = read_yaml(path, catalog.problems)
-            if data is not None:
+            catalog.broken_modules |= {(roadmap.id, m) for m in broken}
+    catalog.broken_paths -= set(catalog.roadmaps)
+    for s in scans:
+        for path in s.yaml_files("resources"):
+            if path in skipped:
+                continue
+            ok, data = read_yaml(path, catalog.problems, s.folder, limits)
+            if ok:
                 catalog.resources.extend(
-                    parse_resources(data, path, catalog.problems, catalog.roadmaps)
+                    parse_resources(data, path, catalog.problems, catalog.roadmaps, catalog)
                 )
     return catalog

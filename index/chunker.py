@@ -16,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from index.documents import TRAIL_SEPARATOR, Chunk, Citation, Document, Section
+from index.files import DEFAULT_LIMITS, Limits
+from index.problems import Problem
 from index.repair import plain, plain_line
 
 CHUNKER_VERSION = 3
@@ -31,6 +34,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")
 # Special tokens ([CLS], [SEP]) are included in counts; keep one token of slack on top.
 _SPECIAL = 2
 _SLACK = 1
+_MAX_LABELS = 3  # list-item labels a split may add to a heading trail
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,51 @@ def chunk_documents(
     return chunks, stats
 
 
+def enforce_passage_limits(
+    chunks: Sequence[Chunk], folders: Sequence[Path], limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[Chunk], list[Problem]]:
+    """The chunks within the per-file and per-build passage limits, and a Problem per refusal.
+
+    Run on every build's final chunks (reused ones included), so the limits hold exactly: a file
+    over the per-file limit is left out whole; past the per-build limit, files are left out in
+    order and the first of them is named.
+    """
+    per_file = Counter((c.folder, c.citation.source) for c in chunks)
+    problems = [
+        Problem(
+            folders[f] / source,
+            None,
+            f"yields {n:,} passages, over the limit of {limits.file_passages:,} per file; "
+            "split it into smaller files",
+        )
+        for (f, source), n in per_file.items()
+        if n > limits.file_passages
+    ]
+    total = 0
+    dropped: list[tuple[int, str]] = []
+    for key, n in per_file.items():  # in chunk order
+        if n > limits.file_passages:
+            continue
+        total += n
+        if total > limits.build_passages:
+            dropped.append(key)
+    if dropped:
+        f, source = dropped[0]
+        problems.append(
+            Problem(
+                folders[f] / source,
+                None,
+                f"the knowledge folders yield {total:,} passages, over the limit of "
+                f"{limits.build_passages:,} per build: this file and {len(dropped) - 1:,} after "
+                "it are not indexed",
+            )
+        )
+    if not problems:
+        return list(chunks), []
+    out = set(dropped) | {k for k, n in per_file.items() if n > limits.file_passages}
+    return [c for c in chunks if (c.folder, c.citation.source) not in out], problems
+
+
 def chunk_key(embed_text: str) -> str:
     """The content hash of what the model reads: the embedding cache key."""
     return hashlib.blake2b(embed_text.encode("utf-8"), digest_size=12).hexdigest()
@@ -127,7 +176,9 @@ def _split(
     blocks = _blocks(text)
     if len(blocks) == 1:
         lines = blocks[0].split("\n")
-        if len(lines) > 1 and _is_labelled_list(lines):
+        # Deeper than a few labels, a list is split by lines: the trail stays readable and the
+        # recursion bounded however deep a (hostile) file nests its lists.
+        if len(lines) > 1 and len(extra) < _MAX_LABELS and _is_labelled_list(lines):
             label = plain_line(lines[0]).rstrip(":")
             rest = _dedent("\n".join(lines[1:]))
             if label and len(label.split()) <= 12:

@@ -21,22 +21,26 @@ import ftfy.badness
 # genuine mojibake: real Thai text is not valid UTF-8 once encoded.
 _SUSPECT_RUN = re.compile(r"[\u0e00-\u0e7f][^\x00-\x7f]*")
 
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# No pattern may take quadratic time on a hostile line ("[[[[...", "<!--<!--...", long runs of
+# spaces): a bracket span stops at the next opening bracket, a URL holds only balanced
+# parentheses ("wiki/Matrix_(mathematics)"), whitespace runs are matched from their start only.
+_IMAGE = re.compile(r"!\[([^\][]*)\]\((?:[^()]|\([^()]*\))*\)")
+_LINK = re.compile(r"\[([^\][]+)\]\(\s*<?((?:[^()\s>]|\([^()\s]*\))+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_REF_LINK = re.compile(r"\[([^\][]+)\]\[[^\][]*\]")
 _REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
-_AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
 _BARE_URL = re.compile(r"\bhttps?://[^\s)>\]]+")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`+|~~)")
 # A Markdown list item's marker ("- ", "* ", "3. "); the loader uses it too.
 LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|\s+#+\s*$")
+_HEADING_MARKS = re.compile(r"^\s{0,3}#{1,6}\s+|(?<!\s)\s+#+\s*$")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _ADMONITION = re.compile(r"^\s*:::\s*\w*")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_MDX_IMPORT = re.compile(r"^\s*(?:import|export)\s.+$", re.MULTILINE)
+_TABLE_RULE = re.compile(
+    r"^[ \t]*(?:\|[ \t]*)?:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*(?:\|[ \t]*)?$"
+)
+_MDX_IMPORT = re.compile(r"^[ \t]*(?:import|export)[ \t].+$", re.MULTILINE)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -72,7 +76,18 @@ def _thai_byte(ch: str) -> bytes:
 
 def blank_html_comments(text: str) -> str:
     """Remove HTML comments but keep their newlines, so line numbers still match the file."""
-    return _HTML_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    # str.find, not a regex: `<!--.*?-->` rescans to the end for every unclosed `<!--`.
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<!--", pos)) != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            break
+        out.append(text[pos:start])
+        out.append("\n" * text.count("\n", start, end))
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def blank_mdx_imports(text: str) -> str:

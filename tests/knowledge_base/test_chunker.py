@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.chunker import chunk_documents
+from index.chunker import chunk_documents, enforce_passage_limits
 from index.documents import Document, Section
 from index.embedder import Embedder
+from index.files import Limits
 from index.loader import load_folder
 from index.repair import plain
 from tests.knowledge_base.conftest import FIXTURE_KB, LEARNING_PATHS, SEEDS, needs_corpora
@@ -109,6 +111,27 @@ def test_any_text_fits_the_window_and_keeps_every_word(
     assert stats.truncated == 0
     # A list label that moved into the heading trail still counts as kept.
     kept = Counter(w for c in chunks for w in _WORD.findall(c.text))
-    labels = {c.citation.section for c in chunks}
-    kept += Counter(w for label in labels for w in _WORD.findall(label.removeprefix("Section")))
+    # (Per chunk: two list items may share a label, each moving it into its own trail.)
+    labels = [c.citation.section.removeprefix("Section") for c in chunks]
+    kept += Counter(w for label in labels for w in _WORD.findall(label))
     assert kept >= Counter(_WORD.findall(text))
+
+
+def test_passage_limits_leave_out_whole_files_and_name_them() -> None:
+    def doc(source: str, sections: int) -> Document:
+        parts = tuple(Section(source, (f"Part {i}",), f"Text {i}.", i + 1) for i in range(sections))
+        return Document(Path("/kb"), source, "article", source, parts, source)
+
+    def words(texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) + 2 for t in texts]
+
+    docs = [doc("a.md", 3), doc("b.md", 9), doc("c.md", 4), doc("d.md", 2)]
+    chunks, _ = chunk_documents(docs, [Path("/kb")], words, 64)
+    kept, problems = enforce_passage_limits(chunks, [Path("/kb")], Limits(8, 8, 10**9, 8))
+    assert [str(p) for p in problems] == [
+        "/kb/b.md: yields 9 passages, over the limit of 8 per file; split it into smaller files",
+        "/kb/d.md: the knowledge folders yield 9 passages, over the limit of 8 per build: "
+        "this file and 0 after it are not indexed",
+    ]
+    assert [c.citation.source for c in kept] == ["a.md"] * 3 + ["c.md"] * 4
+    assert enforce_passage_limits(chunks, [Path("/kb")]) == (chunks, [])
