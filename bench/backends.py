@@ -31,7 +31,7 @@ import asyncpg
 from bot.storage.db import Database
 from bot.storage.study import StudyRepository
 from bot.study import planner
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from bot.study.streaks import day_number
 from index.catalog import Catalog, Module, Roadmap
 
@@ -96,13 +96,15 @@ def _process_writer(target: str, bursts: list[list[int]], barrier: object, out: 
 
     async def run() -> None:
         db = await Database.open(Path(target) if not target.startswith("postgres") else target)
-        service = StudyService(db, lambda: CATALOG)
+        service = StudyServices.build(db, lambda: CATALOG)
         for n, users in enumerate(bursts):
             barrier.wait()  # type: ignore[attr-defined]
             started = time.perf_counter()
             await asyncio.gather(
                 *(
-                    service.checkin(SCOPE, u, minutes=30, module="module-0", request_key=f"p{u}")
+                    service.checkins.checkin(
+                        SCOPE, u, minutes=30, module="module-0", request_key=f"p{u}"
+                    )
                     for u in users
                 )
             )
@@ -116,12 +118,14 @@ async def _measure(target: str, learners: int, runs: int) -> dict[str, str]:
     now = datetime.now(UTC)
     out: dict[str, str] = {}
     db = await Database.open(Path(target) if not target.startswith("postgres") else target)
-    service = StudyService(db, lambda: CATALOG)
+    service = StudyServices.build(db, lambda: CATALOG)
     await _seed(db, range(1000, 2000), 0, 0.0, now)
 
     started = time.perf_counter()
     for user in range(1000, 1200):
-        await service.checkin(SCOPE, user, minutes=30, module="module-0", request_key=f"s{user}")
+        await service.checkins.checkin(
+            SCOPE, user, minutes=30, module="module-0", request_key=f"s{user}"
+        )
     each = (time.perf_counter() - started) / 200
     out["check-ins, sequential"] = f"{1 / each:.0f}/s ({each * 1000:.1f} ms)"
 
@@ -130,7 +134,9 @@ async def _measure(target: str, learners: int, runs: int) -> dict[str, str]:
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                service.checkin(SCOPE, u, minutes=30, module="module-0", request_key=f"c{u}")
+                service.checkins.checkin(
+                    SCOPE, u, minutes=30, module="module-0", request_key=f"c{u}"
+                )
                 for u in range(first, first + CONCURRENT)
             )
         )
@@ -175,7 +181,7 @@ async def _measure(target: str, learners: int, runs: int) -> dict[str, str]:
     for _ in range(runs):
         user = rng.randrange(100_000, 100_000 + learners)
         started = time.perf_counter()
-        await service.progress(SCOPE, user)
+        await service.progress.progress(SCOPE, user)
         samples.append((time.perf_counter() - started) * 1000)
     out[f"progress ({learners:,} learners, {seeded:,} rows)"] = (
         f"p50 {statistics.median(samples):.2f} ms, p95 {_p(samples, 0.95):.2f} ms"

@@ -7,7 +7,7 @@ import asyncio
 
 from bot.qa.service import QuestionService
 from bot.storage.db import Database
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from index.search import KnowledgeBase
 from tests.discord_bot.conftest import SESSION_LOOP
 from tests.storage.backends import needs_postgres, postgres_schema
@@ -31,7 +31,9 @@ async def test_a_channel_added_in_one_process_is_seen_by_the_other(
         dbs = [await Database.open(url), await Database.open(url)]
         try:
             first, second = (
-                QuestionService(knowledge, db, StudyService(db, lambda: knowledge.catalog))
+                QuestionService(
+                    knowledge, db, StudyServices.build(db, lambda: knowledge.catalog).plans
+                )
                 for db in dbs
             )
             assert await second.answer_channels(GUILD) == frozenset()  # now cached there

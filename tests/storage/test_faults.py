@@ -18,7 +18,7 @@ import pytest
 from bot.cli import main
 from bot.errors import DatabaseBusy, DatabaseDamaged, DatabaseFull, StorageError
 from bot.storage.db import Database
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from tests.study.conftest import CATALOG, Clock
 
 G1, ALICE = 1_180_000_000_000_000_123, 42
@@ -31,11 +31,13 @@ def clock() -> Clock:
     return Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
 
 
-async def _learner_with_checkins(db: Database, clock: Clock, count: int) -> StudyService:
-    service = StudyService(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
-    await service.new_plan(G1, ALICE, path="ml", background="beginner", hours_per_week=10)
+async def _learner_with_checkins(db: Database, clock: Clock, count: int) -> StudyServices:
+    service = StudyServices.build(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
+    await service.plans.new_plan(G1, ALICE, path="ml", background="beginner", hours_per_week=10)
     for i in range(count):
-        await service.checkin(G1, ALICE, minutes=30, module="basics", note=f"session {i:04d}" * 5)
+        await service.checkins.checkin(
+            G1, ALICE, minutes=30, module="basics", note=f"session {i:04d}" * 5
+        )
         clock.advance(days=1)
     return service
 
@@ -90,10 +92,10 @@ async def test_a_damaged_checkins_page_is_named_with_the_way_back(
 
     db = await Database.open(path)
     try:
-        service = StudyService(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
-        assert (await service.plans(G1, ALICE))[0].path_id == "ml"  # other tables still read
+        service = StudyServices.build(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
+        assert (await service.plans.plans(G1, ALICE))[0].path_id == "ml"  # other tables still read
         with pytest.raises(DatabaseDamaged) as caught:
-            await service.checkin(G1, ALICE, minutes=30, module="basics")
+            await service.checkins.checkin(G1, ALICE, minutes=30, module="basics")
         message = caught.value.user_message
         assert "is damaged" in message
         assert "Where data lives, and backups" in message
@@ -149,7 +151,7 @@ async def test_a_full_disk_saves_nothing_half_written_and_says_so(
             async def a_year_at_once() -> None:
                 async with db.transaction():
                     for _ in range(365):
-                        await service.checkin(
+                        await service.checkins.checkin(
                             G1, ALICE, minutes=30, module="basics", note="x" * 500
                         )
                         clock.advance(days=1)
@@ -160,9 +162,9 @@ async def test_a_full_disk_saves_nothing_half_written_and_says_so(
                 filler.unlink()
             else:
                 await db.execute("PRAGMA max_page_count = 1073741823")
-            assert (await service.progress(G1, ALICE)).total_minutes == 20 * 30
-            await service.checkin(G1, ALICE, minutes=15, module="basics")  # works again
-            assert (await service.progress(G1, ALICE)).total_minutes == 20 * 30 + 15
+            assert (await service.progress.progress(G1, ALICE)).total_minutes == 20 * 30
+            await service.checkins.checkin(G1, ALICE, minutes=15, module="basics")  # works again
+            assert (await service.progress.progress(G1, ALICE)).total_minutes == 20 * 30 + 15
             assert await db.integrity_check() == []
         finally:
             await db.close()
@@ -200,7 +202,7 @@ async def test_a_busy_database_is_waited_for(tmp_path: Path, clock: Clock) -> No
     try:
         service = await _learner_with_checkins(db, clock, 1)
         async with _writer_elsewhere(path, seconds=1.5):
-            result = await service.checkin(G1, ALICE, minutes=20, module="basics")
+            result = await service.checkins.checkin(G1, ALICE, minutes=20, module="basics")
         assert result.checkin.minutes == 20
     finally:
         await db.close()
@@ -215,8 +217,8 @@ async def test_a_database_busy_for_longer_than_we_wait_says_try_again(
         service = await _learner_with_checkins(db, clock, 1)
         async with _writer_elsewhere(path, seconds=60):
             with pytest.raises(DatabaseBusy, match="busy with another Waypoint process; try again"):
-                await service.checkin(G1, ALICE, minutes=20, module="basics")
-        assert (await service.progress(G1, ALICE)).total_minutes == 30
+                await service.checkins.checkin(G1, ALICE, minutes=20, module="basics")
+        assert (await service.progress.progress(G1, ALICE)).total_minutes == 30
     finally:
         await db.close()
 

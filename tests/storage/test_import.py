@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.storage.db import Database
 from bot.storage.guild_config import GuildConfigRepository
 from bot.storage.questions import QuestionRepository, ShownSource
-from bot.study.service import StudyService
+from bot.study.service import StudyServices
 from tests.storage.backends import needs_postgres, postgres_schema
 from tests.study.conftest import CATALOG, Clock
 
@@ -39,16 +39,20 @@ async def _fill(path: Path) -> tuple[int, int]:
     clock = Clock(START)
     db = await Database.open(path)
     try:
-        study = StudyService(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
+        study = StudyServices.build(db, lambda: CATALOG, default_timezone="UTC", clock=clock)
         for user in (ALICE, BOB):
-            await study.new_plan(G1, user, path="ml", background="beginner", hours_per_week=10)
-        await study.new_plan(G1, ALICE, path="web", background="beginner", hours_per_week=2)
-        await study.new_plan(G1, BOB, path="ml", background="beginner", hours_per_week=5)
+            await study.plans.new_plan(
+                G1, user, path="ml", background="beginner", hours_per_week=10
+            )
+        await study.plans.new_plan(G1, ALICE, path="web", background="beginner", hours_per_week=2)
+        await study.plans.new_plan(G1, BOB, path="ml", background="beginner", hours_per_week=5)
         for day in range(6):
-            await study.checkin(G1, ALICE, minutes=30 + day, module="basics")
-            await study.checkin(G1, BOB, minutes=10, module="basics", request_key=f"k{day}")
+            await study.checkins.checkin(G1, ALICE, minutes=30 + day, module="basics")
+            await study.checkins.checkin(
+                G1, BOB, minutes=10, module="basics", request_key=f"k{day}"
+            )
             clock.advance(days=1)
-        await study.set_leaderboard(G1, ALICE, True)
+        await study.community.set_leaderboard(G1, ALICE, True)
         await db.execute(
             "DELETE FROM checkins WHERE user_id = ? AND minutes = 10 AND day % 2 = 0", (BOB,)
         )
@@ -73,7 +77,7 @@ async def _fill(path: Path) -> tuple[int, int]:
         await db.execute("DELETE FROM questions WHERE id = ?", (ids[0],))
         await questions.vote(ids[2], ALICE, False, START)
         await GuildConfigRepository(db).toggle_answer_channel(G1, 5, ALICE, START)
-        minutes = (await study.progress(G1, ALICE)).total_minutes
+        minutes = (await study.progress.progress(G1, ALICE)).total_minutes
         return minutes, 2
     finally:
         await db.close()
@@ -99,12 +103,12 @@ def test_an_sqlite_file_moves_into_postgres_and_reads_the_same(
     async def check() -> None:
         db = await Database.open(pg_url)
         try:
-            study = StudyService(
+            study = StudyServices.build(
                 db, lambda: CATALOG, default_timezone="UTC", clock=Clock(START + timedelta(days=6))
             )
-            assert (await study.progress(G1, ALICE)).total_minutes == minutes
-            assert [p.path_id for p in await study.plans(G1, ALICE)] == ["web", "ml"]
-            board = await study.leaderboard(G1, "month")
+            assert (await study.progress.progress(G1, ALICE)).total_minutes == minutes
+            assert [p.path_id for p in await study.plans.plans(G1, ALICE)] == ["web", "ml"]
+            board = await study.community.leaderboard(G1, "month")
             assert [e.user_id for e in board] == [ALICE]
             [gap] = await QuestionRepository(db).disliked(G1, START - timedelta(days=1), 5)
             assert gap.question == "question 2"  # the vote follows its question's new id
@@ -114,7 +118,9 @@ def test_an_sqlite_file_moves_into_postgres_and_reads_the_same(
             key = await db.fetch_value(
                 "SELECT max(request_key) FROM checkins WHERE user_id = ?", (BOB,)
             )
-            again = await study.checkin(G1, BOB, minutes=10, module="basics", request_key=key)
+            again = await study.checkins.checkin(
+                G1, BOB, minutes=10, module="basics", request_key=key
+            )
             assert again.duplicate
         finally:
             await db.close()
