@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,18 +17,21 @@ from typing import Any
 import numpy as np
 
 from index.catalog import Catalog, load_catalog
-from index.chunker import CHUNKER_VERSION, ChunkingStats, chunk_documents, chunk_key
+from index.changes import digests, scan
+from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key
 from index.documents import Chunk, Document, ReloadReport
-from index.embedder import Embedder
+from index.embedding_api import Embedder, Vectors
 from index.lexical import LexicalIndex, tokenize
-from index.loader import ParseCache, fingerprint, load_knowledge
+from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
+from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
-from index.store import EmbeddingCache, Persisted, Vectors, load, read_manifest, save
+from index.store import EmbeddingCache, load, save
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 _EMBED_SLICE = 64  # chunks per encode call: the progress callback fires between slices
+_ADD_SLICE = 8192  # rows copied into FAISS at a time
 
 
 @dataclass(frozen=True)
@@ -36,15 +39,17 @@ class Snapshot:
     """Everything one version of the index needs to answer, shared read-only between threads."""
 
     chunks: tuple[Chunk, ...]
-    vectors: Vectors
+    vectors: Vectors  # read-only view of the FAISS index's own storage (no second copy)
     dense: Any  # faiss.IndexFlatIP over `vectors`; FAISS id == row == chunk position
     lexical: LexicalIndex
     catalog: Catalog
     documents: dict[str, str]  # "<folder>:<source>" -> digest
-    files: dict[str, str]  # fingerprint of every knowledge file when built
+    files: Mapping[str, FileState]  # every knowledge file when built
     built_at: datetime
     stats: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # chunk key -> row
+    scanned_at_ns: int = 0  # when `files` was read (see index.changes)
+    tokens: tuple[int, ...] = ()  # word pieces of each chunk, when known
 
     def vector(self, key: str) -> Vectors | None:
         """The vector of the chunk with this content key."""
@@ -52,38 +57,48 @@ class Snapshot:
         return None if row is None else self.vectors[row]
 
 
+def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
+    """A FAISS inner-product index over `vectors` and a read-only view of its storage.
+
+    Rows are copied in slices, so memory-mapped vectors are read once and never held twice.
+    """
+    import faiss
+
+    n, dim = vectors.shape
+    dense = faiss.IndexFlatIP(dim)
+    for start in range(0, n, _ADD_SLICE):
+        dense.add(np.ascontiguousarray(vectors[start : start + _ADD_SLICE], dtype=np.float32))
+    if n == 0:
+        view: Vectors = np.zeros((0, dim), dtype=np.float32)
+    else:
+        view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
+    view.flags.writeable = False
+    return dense, view
+
+
 def make_snapshot(
     chunks: Sequence[Chunk],
     vectors: Vectors,
     catalog: Catalog,
     documents: dict[str, str],
-    files: dict[str, str],
+    files: Mapping[str, FileState],
     built_at: datetime,
     stats: dict[str, Any] | None = None,
-    tokens: dict[str, list[str]] | None = None,
+    lexical: LexicalIndex | None = None,
+    scanned_at_ns: int = 0,
+    tokens: Sequence[int] = (),
 ) -> Snapshot:
     """Wrap chunks and their vectors with a FAISS inner-product index and a BM25 index.
 
-    `tokens` caches BM25 tokens by lexical text across builds (a reload tokenizes only new text).
+    `lexical` is the BM25 index of these chunks when the caller has it (loaded or updated).
     """
-    import faiss
-
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(chunks):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    cache = tokens if tokens is not None else {}
-    missing = list({c.lexical_text: None for c in chunks if c.lexical_text not in cache})
-    for text, words in zip(missing, tokenize(missing) if missing else [], strict=True):
-        cache[text] = words
-    lexical = LexicalIndex([cache[c.lexical_text] for c in chunks])
-    if tokens is not None:  # keep the cache to what the live index uses
-        live = {c.lexical_text for c in chunks}
-        for text in [t for t in tokens if t not in live]:
-            del tokens[text]
+    dense, view = dense_index(vectors)
+    if lexical is None:
+        lexical = LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
     rows = {c.key: i for i, c in enumerate(chunks)}
     return Snapshot(
         tuple(chunks),
-        vectors,
+        view,
         dense,
         lexical,
         catalog,
@@ -92,6 +107,8 @@ def make_snapshot(
         built_at,
         stats or {},
         rows,
+        scanned_at_ns,
+        tuple(tokens),
     )
 
 
@@ -119,6 +136,12 @@ def _chunk_ids(chunks: Sequence[Chunk]) -> dict[tuple[int, str, str, int], str]:
     return out
 
 
+def _is_article(key: str) -> bool:
+    """Whether a file key names an article (not catalog YAML, not a category label)."""
+    name = key.rsplit("/", 1)[-1]
+    return Path(name).suffix.lower() in TEXT_SUFFIXES and name not in CATEGORY_FILES
+
+
 class Builder:
     """Builds snapshots for one index configuration, reusing work between builds."""
 
@@ -139,8 +162,9 @@ class Builder:
         # Chunking depends only on the document; unchanged documents skip it on reload.
         self._chunked: dict[Document, list[Chunk]] = {}
         self._tokens: dict[str, int] = {}
-        self._lexical_tokens: dict[str, list[str]] = {}
         self._parsed = ParseCache()
+        self._lines: dict[Chunk, str] = {}  # chunks.jsonl lines, re-encoded only when new
+        self._warnings: tuple[Problem, ...] = ()  # of the files as last read
 
     def identity(self) -> dict[str, Any]:
         """What must match for a persisted index to be reused."""
@@ -153,9 +177,9 @@ class Builder:
             "knowledge_dirs": [str(f) for f in self.folders],
         }
 
-    def matches(self, manifest: dict[str, Any]) -> bool:
+    def matches(self, manifest: Manifest) -> bool:
         """True when a manifest was written by this model, backend and chunking."""
-        return all(manifest.get(k) == v for k, v in self.identity().items())
+        return manifest.identity() == self.identity()
 
     def open_persisted(self) -> Snapshot | None:
         """The persisted snapshot when it exists, is intact and matches; else None."""
@@ -166,20 +190,24 @@ class Builder:
             log.info("persisted index in %s was built differently; rebuilding", self.home)
             return None
         persisted = load(self.home, manifest)
-        return None if persisted is None else self._from_persisted(persisted)
-
-    def _from_persisted(self, p: Persisted) -> Snapshot:
+        if persisted is None:
+            return None
+        self._lines = persisted.lines
+        self._warnings = manifest.warnings
         catalog = load_catalog(f for f in self.folders if f.is_dir())
-        built_at = datetime.fromisoformat(p.manifest["built_at"])
+        for chunk, n in zip(persisted.chunks, persisted.tokens, strict=True):
+            self._tokens[chunk.key] = n
         return make_snapshot(
-            p.chunks,
-            p.vectors,
+            persisted.chunks,
+            persisted.vectors,
             catalog,
-            dict(p.manifest["documents"]),
-            dict(p.manifest["files"]),
-            built_at,
-            dict(p.manifest.get("stats", {})),
-            self._lexical_tokens,
+            dict(manifest.documents),
+            dict(manifest.files),
+            manifest.built_at,
+            dict(manifest.stats),
+            persisted.lexical,
+            manifest.scanned_at_ns,
+            persisted.tokens,
         )
 
     def cache(self) -> EmbeddingCache:
@@ -200,15 +228,26 @@ class Builder:
         """Build a snapshot from the folders; with errors, fail unless `allow_errors`.
 
         `allow_errors` (first build, nothing to fall back on) indexes every file that loaded
-        and reports the broken ones as warnings.
+        and reports the broken ones as warnings. When only articles changed, only those are
+        read and chunked; otherwise every file goes through the loader (parsed ones cached).
         """
         started = time.perf_counter()
-        files = fingerprint(self.folders)
-        if previous is not None and files == previous.files:
-            return BuildResult(previous, ReloadReport(True, seconds=time.perf_counter() - started))
-        knowledge = load_knowledge(self.folders, cache=self._parsed)
-        errors = [p for p in knowledge.problems if p.fatal]
-        warnings = [p for p in knowledge.problems if not p.fatal]
+        files, scanned = scan(
+            self.folders,
+            previous.files if previous is not None else {},
+            previous.scanned_at_ns if previous is not None else 0,
+        )
+        if previous is not None and digests(files) == digests(previous.files):
+            unchanged = replace(previous, files=files, scanned_at_ns=scanned)
+            return BuildResult(unchanged, ReloadReport(True, seconds=time.perf_counter() - started))
+        changed = self._changed_articles(previous, files)
+        if changed is not None and previous is not None:
+            loaded = self._load_articles(previous, changed)
+        else:
+            loaded = self._load_all()
+        documents, chunks, catalog, problems = loaded
+        errors = [p for p in problems if p.fatal]
+        warnings = [p for p in problems if not p.fatal]
         if errors and not allow_errors:
             seconds = time.perf_counter() - started
             report = ReloadReport(
@@ -217,45 +256,33 @@ class Builder:
             return BuildResult(None, report)
         if errors:
             warnings = [Problem(p.file, p.line, p.message, fatal=False) for p in errors] + warnings
-        loaded = time.perf_counter()
-        chunks, chunk_stats = self._chunk(knowledge.documents)
-        chunked = time.perf_counter()
+        counted = time.perf_counter()
+        stats_, tokens = self._stats(chunks)
         vectors, embedded = self._vectors(chunks, previous, progress)
         embedded_at = time.perf_counter()
-        documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
-        stats = {
-            "chunks": chunk_stats.chunks,
-            "tokens": chunk_stats.tokens,
-            "max_chunk_tokens": chunk_stats.max_tokens,
-            "truncated_chunks": chunk_stats.truncated,
-            "embedded_chunks": embedded,
-        }
+        stats = {**stats_, "embedded_chunks": embedded}
         built_at = datetime.now(UTC)
+        lexical = self._lexical(chunks, previous)
         snapshot = make_snapshot(
-            chunks,
-            vectors,
-            knowledge.catalog,
-            documents,
-            files,
-            built_at,
-            stats,
-            self._lexical_tokens,
+            chunks, vectors, catalog, documents, files, built_at, stats, lexical, scanned, tokens
         )
-        manifest = {
-            **self.identity(),
-            "built_at": built_at.isoformat(),
-            "documents": documents,
-            "files": files,
-            "stats": stats,
-        }
         indexed = time.perf_counter()
-        save(self.home, manifest, chunks, vectors)
+        manifest = Manifest(
+            **{**self.identity(), "knowledge_dirs": tuple(str(f) for f in self.folders)},
+            built_at=built_at,
+            documents=documents,
+            files=files,
+            stats=stats,
+            scanned_at_ns=scanned,
+            warnings=tuple(warnings),
+        )
+        save(self.home, manifest, chunks, snapshot.vectors, lexical, tokens, self._lines)
+        self._warnings = tuple(warnings)
         report = _diff(previous, snapshot, warnings, time.perf_counter() - started)
         log.debug(
-            "build phases: load %.3f s, chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
-            loaded - started,
-            chunked - loaded,
-            embedded_at - chunked,
+            "build phases: load+chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
+            counted - started,
+            embedded_at - counted,
             indexed - embedded_at,
             time.perf_counter() - indexed,
         )
@@ -264,12 +291,69 @@ class Builder:
             len(documents),
             len(chunks),
             embedded,
-            chunk_stats.truncated,
+            stats["truncated_chunks"],
             report.seconds,
         )
         return BuildResult(snapshot, report)
 
-    def _chunk(self, documents: Sequence[Document]) -> tuple[list[Chunk], ChunkingStats]:
+    def _changed_articles(
+        self, previous: Snapshot | None, files: Mapping[str, FileState]
+    ) -> set[str] | None:
+        """Keys of the files that differ from `previous`, when all are articles; else None."""
+        if previous is None or not all(f.is_dir() for f in self.folders):
+            return None
+        old = previous.files
+        keys = {k for k in old.keys() | files.keys() if (k in old) != (k in files)}
+        keys |= {k for k in files if k in old and files[k].digest != old[k].digest}
+        return keys if all(_is_article(k) for k in keys) else None
+
+    def _load_all(self) -> tuple[dict[str, str], list[Chunk], Catalog, list[Problem]]:
+        """Every file through the loader (unchanged articles come from its parse cache)."""
+        knowledge = load_knowledge(self.folders, cache=self._parsed)
+        documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
+        chunks = self._chunk(knowledge.documents)
+        return documents, chunks, knowledge.catalog, list(knowledge.problems)
+
+    def _load_articles(
+        self, previous: Snapshot, changed: set[str]
+    ) -> tuple[dict[str, str], list[Chunk], Catalog, list[Problem]]:
+        """Read only the changed articles; the rest of the index is the previous one's.
+
+        The roadmaps and category labels are unchanged (else `_load_all`), so an article
+        parses exactly as a full load would parse it. Problems of the other files are the ones
+        found when they were last read.
+        """
+        problems: list[Problem] = []
+        fresh: list[Document] = []
+        for key in sorted(changed):
+            i, source = key.split(":", 1)
+            folder = self.folders[int(i)]
+            path = folder / source
+            if path.is_file():
+                doc = load_article(path, folder, previous.catalog, problems)
+                if doc is not None:
+                    fresh.append(doc)
+        touched = {(int(k.split(":", 1)[0]), k.split(":", 1)[1]) for k in changed}
+        paths = {self.folders[i] / source for i, source in touched}
+        problems = [p for p in self._warnings if p.file not in paths] + problems
+        groups: dict[tuple[int, str], list[Chunk]] = {}
+        for c in previous.chunks:
+            if (c.folder, c.citation.source) not in touched:
+                groups.setdefault((c.folder, c.citation.source), []).append(c)
+        for doc in fresh:
+            groups[(self.folders.index(doc.folder), doc.source)] = self._chunk([doc])
+        documents = {
+            k: v
+            for k, v in previous.documents.items()
+            if (int(k.split(":", 1)[0]), k.split(":", 1)[1]) not in touched
+        }
+        documents.update({_doc_id(self.folders, d): d.digest for d in fresh})
+        # The order of a full load: documents by folder, then source (sorted() is stable).
+        chunks = [c for key in sorted(groups) for c in groups[key]]
+        documents = {k: documents[k] for k in sorted(documents, key=_doc_order)}
+        return documents, chunks, previous.catalog, problems
+
+    def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
         if fresh:
             new_chunks, fresh_stats = chunk_documents(
@@ -281,21 +365,25 @@ class Builder:
                 self._tokens[c.key] = n
             for d in fresh:
                 self._chunked[d] = by_doc.get((self.folders.index(d.folder), d.source), [])
-        self._chunked = {d: self._chunked[d] for d in documents}
-        chunks = [c for d in documents for c in self._chunked[d]]
-        # Chunks reused from a persisted index have no count yet: count those once.
+        if len(documents) > 1:  # a full load: forget documents that are gone
+            self._chunked = {d: self._chunked[d] for d in documents}
+        return [c for d in documents for c in self._chunked[d]]
+
+    def _stats(self, chunks: Sequence[Chunk]) -> tuple[dict[str, int], list[int]]:
+        """How the chunks fit the model, and each chunk's word pieces."""
+        # Chunks reused from a persisted index without counts: count those once.
         unknown = list({c.embed_text: None for c in chunks if c.key not in self._tokens})
         for text, n in zip(unknown, self.embedder.count_tokens(unknown), strict=True):
             self._tokens[chunk_key(text)] = n
         counts = [self._tokens[c.key] for c in chunks]
         limit = self.embedder.max_tokens
-        stats = ChunkingStats(
-            chunks=len(chunks),
-            tokens=sum(min(n, limit) for n in counts),
-            max_tokens=max(counts, default=0),
-            truncated=sum(n > limit for n in counts),
-        )
-        return chunks, stats
+        stats = {
+            "chunks": len(chunks),
+            "tokens": sum(min(n, limit) for n in counts),
+            "max_chunk_tokens": max(counts, default=0),
+            "truncated_chunks": sum(n > limit for n in counts),
+        }
+        return stats, counts
 
     def _vectors(
         self, chunks: Sequence[Chunk], previous: Snapshot | None, progress: Progress | None
@@ -330,6 +418,24 @@ class Builder:
         if total:
             self.cache().save(keep={c.key for c in chunks})
         return out, total
+
+    def _lexical(self, chunks: Sequence[Chunk], previous: Snapshot | None) -> LexicalIndex:
+        """The BM25 index of `chunks`: the previous one's rows reused, new passages counted."""
+        if previous is None or not previous.chunks:
+            return LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
+        rows = {c.lexical_text: i for i, c in enumerate(previous.chunks)}
+        new = list({c.lexical_text: None for c in chunks if c.lexical_text not in rows})
+        tokens = dict(zip(new, tokenize(new) if new else [], strict=True))
+        sources: list[int | list[str]] = [
+            rows[c.lexical_text] if c.lexical_text in rows else tokens[c.lexical_text]
+            for c in chunks
+        ]
+        return previous.lexical.reuse(sources)
+
+
+def _doc_order(key: str) -> tuple[int, str]:
+    folder, source = key.split(":", 1)
+    return int(folder), source
 
 
 def _diff(

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import model_digest, model_label
+from index.embedding_api import model_digest, model_label
 from index.onnx_embedder import META_FILE, MODEL_FILE, TOKENIZER_FILE
 
 logger = logging.getLogger(__name__)
@@ -258,8 +258,8 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
 
 def _verify(model_path: Path, out_dir: Path) -> dict[str, float]:
     """Cosine of the exported vectors to sentence-transformers' on VERIFY_TEXTS; raises if low."""
-    from index.embedder import TorchEmbedder
     from index.onnx_embedder import OnnxEmbedder
+    from index.torch_embedder import TorchEmbedder
 
     reference = TorchEmbedder(model_path).encode(VERIFY_TEXTS)
     cosines = np.sum(OnnxEmbedder(out_dir).encode(VERIFY_TEXTS) * reference, axis=1)

@@ -1,9 +1,10 @@
 """The persisted index: a self-describing folder per set of knowledge folders.
 
     <index_dir>/<name>-<hash>/CURRENT          name of the live generation
-    <index_dir>/<name>-<hash>/g-<id>/manifest.json   format, model, dim, chunking, file hashes
+    <index_dir>/<name>-<hash>/g-<id>/manifest.json   see index.manifest: identity, files, checksums
     <index_dir>/<name>-<hash>/g-<id>/vectors.npy     row i is the vector of chunk i (FAISS id)
-    <index_dir>/<name>-<hash>/g-<id>/chunks.json     chunk text, citation, module
+    <index_dir>/<name>-<hash>/g-<id>/chunks.jsonl    line i: chunk i's text, citation, module
+    <index_dir>/<name>-<hash>/g-<id>/lexical/        BM25 (bm25s) and the term counts
     <index_dir>/cache/<embedder>.npz                 embeddings by content hash, for rebuilds
 
 A generation is written completely, then CURRENT is replaced atomically, so a reader (or a
@@ -21,21 +22,25 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from index.documents import Chunk, Citation
+from index.embedding_api import Vectors
+from index.lexical import FILES as LEXICAL_FILES
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+VECTORS_FILE = "vectors.npy"
+CHUNKS_FILE = "chunks.jsonl"
+TOKENS_FILE = "tokens.npy"
+LEXICAL_DIR = "lexical"
 # mkstemp creates 0600 files; the bot and a moderator's CLI may run as different users.
 _FILE_MODE = 0o644
-Vectors = npt.NDArray[np.float32]
 # Past this many vectors (~30 MB at 384 dims) the cache keeps only what the live index uses.
 _CACHE_LIMIT = 20_000
 
@@ -50,11 +55,14 @@ def index_home(index_dir: Path, knowledge_dirs: Sequence[Path]) -> Path:
 
 @dataclass(frozen=True)
 class Persisted:
-    """What a generation folder holds, read back."""
+    """What a generation folder holds, read back and checked against its manifest."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     chunks: list[Chunk]
-    vectors: Vectors
+    lines: dict[Chunk, str]  # each chunk's line in chunks.jsonl, so a save re-encodes only new ones
+    vectors: Vectors  # memory-mapped, read-only
+    tokens: list[int]  # word pieces of each chunk
+    lexical: LexicalIndex
     folder: Path
 
 
@@ -70,87 +78,128 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _chunk_to_dict(c: Chunk) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "folder": c.folder,
-        "title": c.citation.title,
-        "section": c.citation.section,
-        "url": c.citation.url,
-        "source": c.citation.source,
-        "text": c.text,
-        "embed_text": c.embed_text,
-        "lexical_text": c.lexical_text,
-        "line": c.line,
-        "path_id": c.path_id,
-        "module_id": c.module_id,
-    }
-
-
-def _chunk_from_dict(d: dict[str, Any]) -> Chunk:
-    return Chunk(
-        key=d["key"],
-        folder=d["folder"],
-        citation=Citation(d["title"], d["section"], d["url"], d["source"]),
-        text=d["text"],
-        embed_text=d["embed_text"],
-        lexical_text=d["lexical_text"],
-        line=d["line"],
-        path_id=d["path_id"],
-        module_id=d["module_id"],
+def chunk_line(c: Chunk) -> str:
+    """One chunk as a line of chunks.jsonl."""
+    return json.dumps(
+        [
+            c.key,
+            c.folder,
+            c.citation.title,
+            c.citation.section,
+            c.citation.url,
+            c.citation.source,
+            c.text,
+            c.embed_text,
+            c.lexical_text,
+            c.line,
+            c.path_id,
+            c.module_id,
+        ],
+        ensure_ascii=False,
     )
 
 
-def save(home: Path, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors: Vectors) -> Path:
-    """Write a new generation and make it current; older generations are removed."""
+def _chunk_from_line(line: str) -> Chunk:
+    key, folder, title, section, url, source, text, embed, lexical, n, path_id, module_id = (
+        json.loads(line)
+    )
+    return Chunk(
+        key=key,
+        folder=folder,
+        citation=Citation(title, section, url, source),
+        text=text,
+        embed_text=embed,
+        lexical_text=lexical,
+        line=n,
+        path_id=path_id,
+        module_id=module_id,
+    )
+
+
+def save(
+    home: Path,
+    manifest: Manifest,
+    chunks: Sequence[Chunk],
+    vectors: Vectors,
+    lexical: LexicalIndex,
+    tokens: Sequence[int],
+    lines: dict[Chunk, str] | None = None,
+) -> Manifest:
+    """Write a new generation and make it current; older generations are removed.
+
+    `lines` caches each chunk's encoded line across saves (updated in place). Returns the
+    manifest as written, with the checksums of the generation's files.
+    """
     home.mkdir(parents=True, exist_ok=True)
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
+    cache = lines if lines is not None else {}
     try:
-        with open(generation / "vectors.npy", "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32))
-        data = json.dumps([_chunk_to_dict(c) for c in chunks], ensure_ascii=False)
-        (generation / "chunks.json").write_text(data, encoding="utf-8")
+        with open(generation / VECTORS_FILE, "wb") as f:
+            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        encoded = []
+        for c in chunks:
+            if (line := cache.get(c)) is None:
+                line = cache[c] = chunk_line(c)
+            encoded.append(line)
+        (generation / CHUNKS_FILE).write_text("\n".join(encoded), encoding="utf-8")
+        with open(generation / TOKENS_FILE, "wb") as f:
+            np.save(f, np.asarray(tokens, dtype=np.int32), allow_pickle=False)
+        lexical.save(generation / LEXICAL_DIR)
+        names = [
+            VECTORS_FILE,
+            CHUNKS_FILE,
+            TOKENS_FILE,
+            *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES),
+        ]
+        written = replace(manifest, generation=generation.name).with_checksums(generation, names)
         # The manifest goes last: a generation without one is incomplete and ignored.
-        text = json.dumps({"format": FORMAT_VERSION, **manifest}, indent=1, ensure_ascii=False)
-        (generation / "manifest.json").write_text(text, encoding="utf-8")
+        write_manifest(generation, written)
         _atomic_write(home / "CURRENT", generation.name.encode())
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
+    if lines is not None and len(lines) > len(chunks):  # forget chunks no longer indexed
+        live = set(chunks)
+        for c in [c for c in lines if c not in live]:
+            del lines[c]
     for old in home.glob("g-*"):
         if old.name != generation.name:
             shutil.rmtree(old, ignore_errors=True)
-    return generation
+    return written
 
 
-def read_manifest(home: Path) -> dict[str, Any] | None:
-    """The current generation's manifest, or None when there is no usable index."""
-    try:
-        name = (home / "CURRENT").read_text().strip()
-        data = json.loads((home / name / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def load(home: Path, manifest: Manifest) -> Persisted | None:
+    """Read the generation a manifest came from; None (and one log line) when it is damaged.
+
+    Every data file is checked against the manifest's checksum first: a vector overwritten with
+    NaN, rows shuffled, a truncated file all mean "rebuild", never a wrong answer.
+    """
+    folder = home / manifest.generation
+    problem = manifest.damaged(folder)
+    if problem is not None:
+        log.warning("persisted index in %s is damaged (%s); rebuilding", folder, problem)
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-        return None
-    data["_generation"] = name
-    return data
-
-
-def load(home: Path, manifest: dict[str, Any]) -> Persisted | None:
-    """Read the generation a manifest came from; None (and a log line) when it is damaged."""
-    folder = home / str(manifest["_generation"])
     try:
-        vectors = np.load(folder / "vectors.npy", mmap_mode=None, allow_pickle=False)
-        raw = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-        chunks = [_chunk_from_dict(d) for d in raw]
+        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        text = (folder / CHUNKS_FILE).read_text(encoding="utf-8")
+        raw = text.split("\n") if text else []
+        chunks = [_chunk_from_line(line) for line in raw]
+        tokens = np.load(folder / TOKENS_FILE, allow_pickle=False).tolist()
+        lexical = LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("persisted index in %s is unreadable (%s); rebuilding", folder, exc)
         return None
-    if vectors.shape != (len(chunks), manifest.get("dim")) or vectors.dtype != np.float32:
+    if (
+        vectors.shape != (len(chunks), manifest.dim)
+        or vectors.dtype != np.float32
+        or len(lexical) != len(chunks)
+        or len(tokens) != len(chunks)
+    ):
         log.warning("persisted index in %s does not match its manifest; rebuilding", folder)
         return None
-    return Persisted(manifest, chunks, vectors, folder)
+    lines = dict(zip(chunks, raw, strict=True))
+    return Persisted(manifest, chunks, lines, vectors, tokens, lexical, folder)
 
 
 class EmbeddingCache:
@@ -165,13 +214,26 @@ class EmbeddingCache:
         self.dim = dim
         self._vectors: dict[str, Vectors] = {}
         self._dirty = False
+        if not path.exists():
+            return
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-            if vectors.ndim == 2 and vectors.shape[1] == dim:
-                self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
-        except (OSError, ValueError, KeyError):
-            pass
+            if vectors.ndim != 2 or vectors.shape[1] != dim or len(keys) != len(vectors):
+                raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
+            finite = np.isfinite(vectors).all(axis=1)
+            self._vectors = {
+                str(k): v for k, v, ok in zip(keys, vectors, finite, strict=True) if ok
+            }
+            if not finite.all():
+                raise ValueError(f"{int((~finite).sum())} vectors are not numbers")
+        # A truncated or garbled cache raises zipfile.BadZipFile, EOFError, ValueError...: it is
+        # only a cache, so whatever is wrong with it costs re-embedding, never a start.
+        except Exception as exc:
+            log.warning(
+                "embedding cache %s is damaged (%s); its vectors will be recomputed", path, exc
+            )
+            self._dirty = True
 
     @classmethod
     def for_embedder(cls, index_dir: Path, embedder_name: str, dim: int) -> EmbeddingCache:

@@ -14,7 +14,7 @@ import shutil
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import index_config, open_knowledge
@@ -271,7 +271,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 
 def _index_status(args: argparse.Namespace, settings: Settings) -> int:
     from index.loader import fingerprint
-    from index.store import read_manifest
+    from index.manifest import read_manifest
 
     config = index_config(settings)
     manifest = read_manifest(config.home)
@@ -279,20 +279,20 @@ def _index_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No saved index for {', '.join(map(str, config.knowledge_dirs))}.")
         print("Run `waypoint index build` (or just ask a question) to build it.")
         return 1
-    stats = manifest.get("stats", {})
-    built = datetime.fromisoformat(manifest["built_at"]).astimezone(UTC)
-    changed = _changed_files(manifest["files"], fingerprint(config.knowledge_dirs))
+    stats = manifest.stats
+    built = manifest.built_at.astimezone(UTC)
+    changed = _changed_files(manifest.digests(), fingerprint(config.knowledge_dirs))
     print(f"Index:      {config.home}")
-    print(f"Folders:    {', '.join(manifest['knowledge_dirs'])}")
-    print(f"Documents:  {len(manifest['documents'])}")
+    print(f"Folders:    {', '.join(manifest.knowledge_dirs)}")
+    print(f"Documents:  {len(manifest.documents)}")
     print(
         f"Passages:   {stats.get('chunks', '?')} ({stats.get('tokens', '?')} word pieces, "
         f"{stats.get('truncated_chunks', '?')} truncated)"
     )
-    print(f"Model:      {manifest['model']} ({manifest['embedder']}, {manifest['dim']} dims)")
+    print(f"Model:      {manifest.model} ({manifest.embedder}, {manifest.dim} dims)")
     print(f"Built:      {built:%Y-%m-%d %H:%M:%S} UTC")
     backend = f":{settings.embedding_backend}"
-    if manifest["model"] != settings.model or backend not in manifest["embedder"]:
+    if manifest.model != settings.model or backend not in manifest.embedder:
         print("State:      built with another model or backend; the next start rebuilds it")
     elif changed:
         print(f"State:      {len(changed)} file(s) changed since; `waypoint index reload`:")
