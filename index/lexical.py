@@ -104,12 +104,24 @@ class LexicalIndex:
         self._setup(counts, vocab)
 
     @classmethod
-    def _from_counts(cls, counts: Any, vocab: list[str], retriever: Any = None) -> LexicalIndex:
+    def _from_counts(
+        cls,
+        counts: Any,
+        vocab: list[str],
+        retriever: Any = None,
+        previous: LexicalIndex | None = None,
+    ) -> LexicalIndex:
         index = cls.__new__(cls)
-        index._setup(counts, vocab, retriever)
+        index._setup(counts, vocab, retriever, previous)
         return index
 
-    def _setup(self, counts: Any, vocab: list[str], retriever: Any = None) -> None:
+    def _setup(
+        self,
+        counts: Any,
+        vocab: list[str],
+        retriever: Any = None,
+        previous: LexicalIndex | None = None,
+    ) -> None:
         """Keep the counts (words no passage uses dropped), derive or adopt the BM25 scores."""
         import bm25s
 
@@ -132,11 +144,7 @@ class LexicalIndex:
             retriever.unique_token_ids_set = set(range(len(vocab)))
             retriever.nonoccurrence_array = None  # Lucene BM25 has none
         self._retriever = retriever
-        self._by_delete: dict[str, list[str]] = {}
-        for word in vocab:
-            if len(word) >= _MIN_TYPO_LEN and not word.isdigit():
-                for key in (word, *_deletes(word)):
-                    self._by_delete.setdefault(key, []).append(word)
+        self._by_delete = _typo_map(vocab, previous)
 
     def __len__(self) -> int:
         return self._size
@@ -159,7 +167,7 @@ class LexicalIndex:
         order = np.empty(len(sources), np.int64)
         order[is_old] = np.arange(len(old))
         order[~is_old] = len(old) + np.arange(len(sources) - len(old))
-        return LexicalIndex._from_counts(stacked[order], vocab)
+        return LexicalIndex._from_counts(stacked[order], vocab, previous=self)
 
     def terms(self, question: str) -> list[str]:
         """The question's stemmed words as the index knows them (typos corrected)."""
@@ -232,6 +240,33 @@ class LexicalIndex:
         if retriever.scores["num_docs"] != counts.shape[0]:
             raise ValueError("BM25 index and term counts disagree")
         return cls._from_counts(counts, vocab, retriever if vocab else None)
+
+
+def _typo_map(vocab: list[str], previous: LexicalIndex | None) -> dict[str, list[str]]:
+    """Symmetric-delete keys -> vocabulary words; from `previous`, only the words that changed
+    are touched (its lists are copied before they change, so it stays valid)."""
+    words = [w for w in vocab if len(w) >= _MIN_TYPO_LEN and not w.isdigit()]
+    if previous is None:
+        out: dict[str, list[str]] = {}
+        for word in words:
+            for key in (word, *_deletes(word)):
+                out.setdefault(key, []).append(word)
+        return out
+    old = set(previous._vocab)
+    new = set(words)
+    out = dict(previous._by_delete)
+    for word in old - set(vocab):
+        for key in (word, *_deletes(word)):
+            if key in out:
+                kept = [w for w in out[key] if w != word]
+                if kept:
+                    out[key] = kept
+                else:
+                    del out[key]
+    for word in new - old:
+        for key in (word, *_deletes(word)):
+            out[key] = [*out.get(key, ()), word]
+    return out
 
 
 def _bm25_scores(columns: Any, df: npt.NDArray[np.int64], counts: Any) -> dict[str, Any]:

@@ -122,11 +122,11 @@ class Manifest:
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str, generation: str = "") -> Manifest:
+    def from_json(cls, text: str | bytes, generation: str = "") -> Manifest:
         """Parse a manifest; ManifestError names the first thing that is wrong."""
         try:
-            data = json.loads(text)
-        except ValueError as exc:
+            data = json.loads(text)  # bytes: JSON's own UTF-8 detection
+        except ValueError as exc:  # UnicodeDecodeError included
             raise ManifestError(f"not JSON ({exc})") from exc
         if not isinstance(data, dict):
             raise ManifestError("not a JSON object")
@@ -205,14 +205,14 @@ def read_manifest(home: Path) -> Manifest | None:
         return None
     path = home / name / MANIFEST_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         log.warning("index manifest %s is unreadable (%s); the index will be rebuilt", path, exc)
         return None
     try:
-        return Manifest.from_json(text, generation=name)
+        return Manifest.from_json(data, generation=name)
     except ManifestError as exc:
         log.warning("index manifest %s is damaged (%s); the index will be rebuilt", path, exc)
         return None

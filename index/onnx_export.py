@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,9 +88,15 @@ def ensure_onnx_model(model_path: Path, cache_dir: Path) -> Path:
     """
     digest = model_digest(model_path)
     target = cache_entry(digest, cache_dir)
-    if (target / META_FILE).is_file():
+    problem = damage(target)
+    if problem is None:
         return target
-    logger.info("no ONNX export of %s in %s: exporting (needs torch)", model_path, cache_dir)
+    if target.exists():
+        # Derived state: a damaged export is put aside and made again, never loaded.
+        logger.warning("model cache %s is damaged (%s): exporting the model again", target, problem)
+        _discard(target)
+    else:
+        logger.info("no ONNX export of %s in %s: exporting (needs torch)", model_path, cache_dir)
     cache_dir.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_exports(cache_dir)
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".export-") as tmp:
@@ -103,9 +111,50 @@ def ensure_onnx_model(model_path: Path, cache_dir: Path) -> Path:
     return target
 
 
+def damage(entry: Path) -> str | None:
+    """What is wrong with a cached export (None when it is whole): its metadata must parse and
+    every file it lists must match the SHA-256 recorded when it was exported."""
+    if not entry.is_dir():
+        return "missing"
+    try:
+        meta = json.loads((entry / META_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"{META_FILE} is missing"
+    except (OSError, ValueError) as exc:
+        return f"{META_FILE} is unreadable ({type(exc).__name__})"
+    files = meta.get("files") if isinstance(meta, dict) else None
+    if not isinstance(files, dict) or set(files) != {MODEL_FILE, TOKENIZER_FILE}:
+        return f"{META_FILE} lists no file hashes"
+    for name, expected in files.items():
+        try:
+            actual = _sha256(entry / name)
+        except FileNotFoundError:
+            return f"{name} is missing"
+        except OSError as exc:
+            return f"{name} is unreadable ({exc.strerror or exc})"
+        if actual != expected:
+            return f"{name} does not match its hash"
+    return None
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _discard(entry: Path) -> None:
+    """Move a damaged entry out of the way (atomically), then delete it."""
+    aside = entry.with_name(f".damaged-{uuid.uuid4().hex[:8]}")
+    try:
+        entry.rename(aside)
+    except FileNotFoundError:
+        return  # another process got there first
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def _remove_abandoned_exports(cache_dir: Path, older_than_s: float = 3600) -> None:
     """Delete staging folders left by killed exporters (an export takes seconds, not an hour)."""
-    for staged in cache_dir.glob(".export-*"):
+    for staged in [*cache_dir.glob(".export-*"), *cache_dir.glob(".damaged-*")]:
         if time.time() - staged.stat().st_mtime > older_than_s:
             logger.info("removing abandoned export %s", staged)
             shutil.rmtree(staged, ignore_errors=True)
@@ -242,6 +291,8 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
         "recipe": RECIPE,
         "opset": OPSET,
         "fusions": fusions,
+        # What `damage` checks before the export is ever loaded again.
+        "files": {name: _sha256(out_dir / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     meta["verify"] = _verify(model_path, out_dir)

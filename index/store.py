@@ -3,7 +3,8 @@
     <index_dir>/<name>-<hash>/CURRENT          name of the live generation
     <index_dir>/<name>-<hash>/g-<id>/manifest.json   see index.manifest: identity, files, checksums
     <index_dir>/<name>-<hash>/g-<id>/vectors.npy     row i is the vector of chunk i (FAISS id)
-    <index_dir>/<name>-<hash>/g-<id>/chunks.jsonl    line i: chunk i's text, citation, module
+    <index_dir>/<name>-<hash>/g-<id>/chunks.*        chunk text, citation, module, by column
+    <index_dir>/<name>-<hash>/g-<id>/tokens.npy      word pieces of each chunk
     <index_dir>/<name>-<hash>/g-<id>/lexical/        BM25 (bm25s) and the term counts
     <index_dir>/cache/<embedder>.npz                 embeddings by content hash, for rebuilds
 
@@ -14,8 +15,8 @@ second process) never sees half an index; a crash mid-write leaves the previous 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import mmap
 import os
 import re
 import shutil
@@ -24,8 +25,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from index.documents import Chunk, Citation
 from index.embedding_api import Vectors
@@ -36,8 +39,15 @@ from index.manifest import Manifest, write_manifest
 log = logging.getLogger(__name__)
 
 VECTORS_FILE = "vectors.npy"
-CHUNKS_FILE = "chunks.jsonl"
+CHUNKS_FILE = "chunks.txt"
+CHUNK_OFFSETS_FILE = "chunks.offsets.npy"
+CHUNK_LENGTHS_FILE = "chunks.lengths.npy"
+CHUNK_NUMBERS_FILE = "chunks.numbers.npy"
 TOKENS_FILE = "tokens.npy"
+DATA_FILES = (
+    *(VECTORS_FILE, CHUNKS_FILE, CHUNK_OFFSETS_FILE, CHUNK_LENGTHS_FILE, CHUNK_NUMBERS_FILE),
+    TOKENS_FILE,
+)
 LEXICAL_DIR = "lexical"
 # mkstemp creates 0600 files; the bot and a moderator's CLI may run as different users.
 _FILE_MODE = 0o644
@@ -59,7 +69,7 @@ class Persisted:
 
     manifest: Manifest
     chunks: list[Chunk]
-    lines: dict[Chunk, str]  # each chunk's line in chunks.jsonl, so a save re-encodes only new ones
+    encoded: EncodedChunks  # the chunks as saved, for the next save to copy from
     vectors: Vectors  # memory-mapped, read-only
     tokens: list[int]  # word pieces of each chunk
     lexical: LexicalIndex
@@ -78,42 +88,115 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def chunk_line(c: Chunk) -> str:
-    """One chunk as a line of chunks.jsonl."""
-    return json.dumps(
-        [
-            c.key,
-            c.folder,
-            c.citation.title,
-            c.citation.section,
-            c.citation.url,
-            c.citation.source,
-            c.text,
-            c.embed_text,
-            c.lexical_text,
-            c.line,
-            c.path_id,
-            c.module_id,
-        ],
-        ensure_ascii=False,
+# Chunks are stored as the UTF-8 bytes of their string fields, one chunk after the other, with
+# each chunk's byte offset and the length of each of its strings (-1: None) in arrays beside.
+# Reading is one small decode per chunk (~4x faster than JSON at x40, measured, and safe to
+# read); a save after a reload copies the bytes of unchanged chunks instead of encoding them.
+_STRINGS = 10  # key, title, section, url, source, text, embed, lexical, path id, module id
+
+
+def _strings(c: Chunk) -> tuple[str | None, ...]:
+    # The lexical text is the embedded text plus keywords: stored only when it differs.
+    lexical = None if c.lexical_text == c.embed_text else c.lexical_text
+    cite = c.citation
+    return (
+        *(c.key, cite.title, cite.section, cite.url, cite.source),
+        *(c.text, c.embed_text, lexical, c.path_id, c.module_id),
     )
 
 
-def _chunk_from_line(line: str) -> Chunk:
-    key, folder, title, section, url, source, text, embed, lexical, n, path_id, module_id = (
-        json.loads(line)
-    )
-    return Chunk(
-        key=key,
-        folder=folder,
-        citation=Citation(title, section, url, source),
-        text=text,
-        embed_text=embed,
-        lexical_text=lexical,
-        line=n,
-        path_id=path_id,
-        module_id=module_id,
-    )
+@dataclass(frozen=True)
+class EncodedChunks:
+    """Chunks as saved (see above); `data` is bytes or a read-only memory map of the file."""
+
+    data: Any
+    offsets: npt.NDArray[np.int64]  # (n + 1,) byte offset of each chunk in `data`
+    lengths: npt.NDArray[np.int64]  # (n, _STRINGS) characters of each string, -1 for None
+    numbers: npt.NDArray[np.int64]  # (n, 2) folder position and line of each chunk
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
+def encode_chunks(
+    chunks: Sequence[Chunk],
+    previous: EncodedChunks | None = None,
+    rows: Sequence[int] = (),
+) -> EncodedChunks:
+    """Encode chunks; where `rows[i]` >= 0, chunk i is that row of `previous`, bytes copied."""
+    parts: list[bytes] = []
+    lengths = np.empty((len(chunks), _STRINGS), dtype=np.int64)
+    numbers = np.empty((len(chunks), 2), dtype=np.int64)
+    for i, c in enumerate(chunks):
+        row = rows[i] if previous is not None and i < len(rows) else -1
+        if row >= 0 and previous is not None:
+            parts.append(previous.data[previous.offsets[row] : previous.offsets[row + 1]])
+            lengths[i] = previous.lengths[row]
+        else:
+            values = _strings(c)
+            parts.append("".join(v for v in values if v).encode("utf-8", "surrogatepass"))
+            lengths[i] = [-1 if v is None else len(v) for v in values]
+        numbers[i] = (c.folder, c.line)
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    return EncodedChunks(b"".join(parts), offsets, lengths, numbers)
+
+
+def _write_chunks(folder: Path, encoded: EncodedChunks) -> None:
+    (folder / CHUNKS_FILE).write_bytes(encoded.data)
+    for name, array in (
+        (CHUNK_OFFSETS_FILE, encoded.offsets),
+        (CHUNK_LENGTHS_FILE, encoded.lengths),
+        (CHUNK_NUMBERS_FILE, encoded.numbers),
+    ):
+        with open(folder / name, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+
+
+def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
+    offsets = np.load(folder / CHUNK_OFFSETS_FILE, allow_pickle=False)
+    lengths = np.load(folder / CHUNK_LENGTHS_FILE, allow_pickle=False)
+    numbers = np.load(folder / CHUNK_NUMBERS_FILE, allow_pickle=False)
+    n = len(numbers)
+    if offsets.shape != (n + 1,) or lengths.shape != (n, _STRINGS) or numbers.shape != (n, 2):
+        raise ValueError("chunk columns do not match")
+    with open(folder / CHUNKS_FILE, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    if int(offsets[-1]) != size:
+        raise ValueError("chunk text does not match its offsets")
+    chunks: list[Chunk] = []
+    starts = offsets.tolist()
+    for i, (sizes, (folder_index, line)) in enumerate(
+        zip(lengths.tolist(), numbers.tolist(), strict=True)
+    ):
+        text = data[starts[i] : starts[i + 1]].decode("utf-8", "surrogatepass")
+        values: list[str | None] = []
+        at = 0
+        for n_chars in sizes:
+            values.append(None if n_chars < 0 else text[at : at + n_chars])
+            at += max(n_chars, 0)
+        if at != len(text):
+            raise ValueError(f"chunk {i} does not match its lengths")
+        key, title, section, url, source, body, embed, lexical, path_id, module_id = values
+        if key is None or title is None or section is None or source is None:
+            raise ValueError(f"chunk {i} lacks its key or citation")
+        if body is None or embed is None:
+            raise ValueError(f"chunk {i} lacks its text")
+        chunks.append(
+            Chunk(
+                key=key,
+                folder=folder_index,
+                citation=Citation(title, section, url, source),
+                text=body,
+                embed_text=embed,
+                lexical_text=embed if lexical is None else lexical,
+                line=line,
+                path_id=path_id,
+                module_id=module_id,
+            )
+        )
+    return chunks, EncodedChunks(data, offsets, lengths, numbers)
 
 
 def save(
@@ -123,26 +206,19 @@ def save(
     vectors: Vectors,
     lexical: LexicalIndex,
     tokens: Sequence[int],
-    lines: dict[Chunk, str] | None = None,
+    encoded: EncodedChunks | None = None,
 ) -> Manifest:
     """Write a new generation and make it current; older generations are removed.
 
-    `lines` caches each chunk's encoded line across saves (updated in place). Returns the
-    manifest as written, with the checksums of the generation's files.
+    Returns the manifest as written, with the checksums of the generation's files.
     """
     home.mkdir(parents=True, exist_ok=True)
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
-    cache = lines if lines is not None else {}
     try:
         with open(generation / VECTORS_FILE, "wb") as f:
             np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-        encoded = []
-        for c in chunks:
-            if (line := cache.get(c)) is None:
-                line = cache[c] = chunk_line(c)
-            encoded.append(line)
-        (generation / CHUNKS_FILE).write_text("\n".join(encoded), encoding="utf-8")
+        _write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks))
         with open(generation / TOKENS_FILE, "wb") as f:
             np.save(f, np.asarray(tokens, dtype=np.int32), allow_pickle=False)
         lexical.save(generation / LEXICAL_DIR)
@@ -159,10 +235,6 @@ def save(
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    if lines is not None and len(lines) > len(chunks):  # forget chunks no longer indexed
-        live = set(chunks)
-        for c in [c for c in lines if c not in live]:
-            del lines[c]
     for old in home.glob("g-*"):
         if old.name != generation.name:
             shutil.rmtree(old, ignore_errors=True)
@@ -182,9 +254,7 @@ def load(home: Path, manifest: Manifest) -> Persisted | None:
         return None
     try:
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-        text = (folder / CHUNKS_FILE).read_text(encoding="utf-8")
-        raw = text.split("\n") if text else []
-        chunks = [_chunk_from_line(line) for line in raw]
+        chunks, encoded = _read_chunks(folder)
         tokens = np.load(folder / TOKENS_FILE, allow_pickle=False).tolist()
         lexical = LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -198,8 +268,7 @@ def load(home: Path, manifest: Manifest) -> Persisted | None:
     ):
         log.warning("persisted index in %s does not match its manifest; rebuilding", folder)
         return None
-    lines = dict(zip(chunks, raw, strict=True))
-    return Persisted(manifest, chunks, lines, vectors, tokens, lexical, folder)
+    return Persisted(manifest, chunks, encoded, vectors, tokens, lexical, folder)
 
 
 class EmbeddingCache:
