@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
+# What loading produced: documents, chunks, catalog, problems, and the files read when only
+# those were (None: every file went through the loader).
+Loaded = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
 _EMBED_SLICE = 64  # chunks per encode call: the progress callback fires between slices
 _ADD_SLICE = 8192  # rows copied into FAISS at a time
 _CACHE_MIN = 32  # passages to embed below which the embedding cache is left alone
@@ -257,7 +260,7 @@ class Builder:
             loaded = self._load_articles(previous, changed)
         else:
             loaded = self._load_all()
-        documents, chunks, catalog, problems = loaded
+        documents, chunks, catalog, problems, touched = loaded
         errors = [p for p in problems if p.fatal]
         warnings = [p for p in problems if not p.fatal]
         if errors and not allow_errors:
@@ -292,7 +295,7 @@ class Builder:
         )
         save(self.home, manifest, chunks, snapshot.vectors, lexical, tokens, encoded)
         self._warnings = tuple(warnings)
-        report = _diff(previous, snapshot, warnings, time.perf_counter() - started)
+        report = _diff(previous, snapshot, warnings, time.perf_counter() - started, touched)
         log.debug(
             "build phases: load+chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
             counted - started,
@@ -321,16 +324,14 @@ class Builder:
         keys |= {k for k in files if k in old and files[k].digest != old[k].digest}
         return keys if all(_is_article(k) for k in keys) else None
 
-    def _load_all(self) -> tuple[dict[str, str], list[Chunk], Catalog, list[Problem]]:
+    def _load_all(self) -> Loaded:
         """Every file through the loader (unchanged articles come from its parse cache)."""
         knowledge = load_knowledge(self.folders, cache=self._parsed)
         documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
         chunks = self._chunk(knowledge.documents)
-        return documents, chunks, knowledge.catalog, list(knowledge.problems)
+        return documents, chunks, knowledge.catalog, list(knowledge.problems), None
 
-    def _load_articles(
-        self, previous: Snapshot, changed: set[str]
-    ) -> tuple[dict[str, str], list[Chunk], Catalog, list[Problem]]:
+    def _load_articles(self, previous: Snapshot, changed: set[str]) -> Loaded:
         """Read only the changed articles; the rest of the index is the previous one's.
 
         The roadmaps and category labels are unchanged (else `_load_all`), so an article
@@ -365,7 +366,7 @@ class Builder:
         # The order of a full load: documents by folder, then source (sorted() is stable).
         chunks = [c for key in sorted(groups) for c in groups[key]]
         documents = {k: documents[k] for k in sorted(documents, key=_doc_order)}
-        return documents, chunks, previous.catalog, problems
+        return documents, chunks, previous.catalog, problems, touched
 
     def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
@@ -465,11 +466,22 @@ def _doc_order(key: str) -> tuple[int, str]:
 
 
 def _diff(
-    previous: Snapshot | None, new: Snapshot, warnings: Sequence[Problem], seconds: float
+    previous: Snapshot | None,
+    new: Snapshot,
+    warnings: Sequence[Problem],
+    seconds: float,
+    touched: set[tuple[int, str]] | None = None,
 ) -> ReloadReport:
+    """What changed; with `touched` (the only files read), the other chunks are the same."""
     old_docs = previous.documents if previous is not None else {}
-    old_chunks = _chunk_ids(previous.chunks) if previous is not None else {}
-    new_chunks = _chunk_ids(new.chunks)
+
+    def counted(chunks: Sequence[Chunk]) -> Sequence[Chunk]:
+        if touched is None:
+            return chunks
+        return [c for c in chunks if (c.folder, c.citation.source) in touched]
+
+    old_chunks = _chunk_ids(counted(previous.chunks)) if previous is not None else {}
+    new_chunks = _chunk_ids(counted(new.chunks))
     return ReloadReport(
         ok=True,
         documents_added=sum(k not in old_docs for k in new.documents),
