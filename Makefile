@@ -31,6 +31,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
 	$(BIN)/python bench/embedding.py
+	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/boost.py
 	$(BIN)/python bench/study.py
 	$(BIN)/python bench/backends.py

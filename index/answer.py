@@ -162,6 +162,11 @@ def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:
 def covered_subjects(snapshot: Snapshot, limit: int = 12) -> tuple[str, ...]:
     """What the knowledge base is about, most passages first: the roadmap a passage belongs to,
     or else the first part of its title trail (a docs tree's top-level category)."""
+    # A pass over every passage: once per snapshot, not per abstention (88 ms at x40).
+    return snapshot.derived(f"covered:{limit}", lambda: _covered_subjects(snapshot, limit))
+
+
+def _covered_subjects(snapshot: Snapshot, limit: int) -> tuple[str, ...]:
     roadmaps = snapshot.catalog.roadmaps
     counts: dict[str, int] = {}
     for chunk in snapshot.chunks:

@@ -7,34 +7,37 @@ next, and the swap is a single reference assignment.
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from index.catalog import Catalog, load_catalog
-from index.chunker import (
-    CHUNKER_VERSION,
-    ChunkingStats,
-    chunk_documents,
-    chunk_key,
-    enforce_passage_limits,
-)
+from index.changes import digests, scan
+from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key, enforce_passage_limits
 from index.documents import Chunk, Document, ReloadReport
-from index.embedder import Embedder
+from index.embedding_api import Embedder, Vectors
 from index.lexical import LexicalIndex, tokenize
-from index.loader import ParseCache, fingerprint, load_knowledge
+from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
+from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
-from index.store import EmbeddingCache, Persisted, Vectors, load, read_manifest, save
+from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, save
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+# What loading produced: documents, chunks, catalog, problems, and the files read when only
+# those were (None: every file went through the loader).
+Loaded = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
 _EMBED_SLICE = 64  # chunks per encode call: the progress callback fires between slices
+_ADD_SLICE = 8192  # rows copied into FAISS at a time
+_CACHE_MIN = 32  # passages to embed below which the embedding cache is left alone
 
 
 @dataclass(frozen=True)
@@ -42,20 +45,50 @@ class Snapshot:
     """Everything one version of the index needs to answer, shared read-only between threads."""
 
     chunks: tuple[Chunk, ...]
-    vectors: Vectors
+    vectors: Vectors  # read-only view of the FAISS index's own storage (no second copy)
     dense: Any  # faiss.IndexFlatIP over `vectors`; FAISS id == row == chunk position
     lexical: LexicalIndex
     catalog: Catalog
     documents: dict[str, str]  # "<folder>:<source>" -> digest
-    files: dict[str, str]  # fingerprint of every knowledge file when built
+    files: Mapping[str, FileState]  # every knowledge file when built
     built_at: datetime
     stats: dict[str, Any] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)  # chunk key -> row
+    scanned_at_ns: int = 0  # when `files` was read (see index.changes)
+    tokens: tuple[int, ...] = ()  # word pieces of each chunk, when known
+    encoded: EncodedChunks | None = field(default=None, compare=False, repr=False)
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def vector(self, key: str) -> Vectors | None:
         """The vector of the chunk with this content key."""
         row = self.rows.get(key)
         return None if row is None else self.vectors[row]
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        """`compute()`, worked out once per snapshot (for figures over every passage)."""
+        if name not in self._derived:
+            self._derived[name] = compute()
+        value: T = self._derived[name]
+        return value
+
+
+def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
+    """A FAISS inner-product index over `vectors` and a read-only view of its storage.
+
+    Rows are copied in slices, so memory-mapped vectors are read once and never held twice.
+    """
+    import faiss
+
+    n, dim = vectors.shape
+    dense = faiss.IndexFlatIP(dim)
+    for start in range(0, n, _ADD_SLICE):
+        dense.add(np.ascontiguousarray(vectors[start : start + _ADD_SLICE], dtype=np.float32))
+    if n == 0:
+        view: Vectors = np.zeros((0, dim), dtype=np.float32)
+    else:
+        view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
+    view.flags.writeable = False
+    return dense, view
 
 
 def make_snapshot(
@@ -63,33 +96,25 @@ def make_snapshot(
     vectors: Vectors,
     catalog: Catalog,
     documents: dict[str, str],
-    files: dict[str, str],
+    files: Mapping[str, FileState],
     built_at: datetime,
     stats: dict[str, Any] | None = None,
-    tokens: dict[str, list[str]] | None = None,
+    lexical: LexicalIndex | None = None,
+    scanned_at_ns: int = 0,
+    tokens: Sequence[int] = (),
+    encoded: EncodedChunks | None = None,
 ) -> Snapshot:
     """Wrap chunks and their vectors with a FAISS inner-product index and a BM25 index.
 
-    `tokens` caches BM25 tokens by lexical text across builds (a reload tokenizes only new text).
+    `lexical` is the BM25 index of these chunks when the caller has it (loaded or updated).
     """
-    import faiss
-
-    dense = faiss.IndexFlatIP(vectors.shape[1])
-    if len(chunks):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    cache = tokens if tokens is not None else {}
-    missing = list({c.lexical_text: None for c in chunks if c.lexical_text not in cache})
-    for text, words in zip(missing, tokenize(missing) if missing else [], strict=True):
-        cache[text] = words
-    lexical = LexicalIndex([cache[c.lexical_text] for c in chunks])
-    if tokens is not None:  # keep the cache to what the live index uses
-        live = {c.lexical_text for c in chunks}
-        for text in [t for t in tokens if t not in live]:
-            del tokens[text]
+    dense, view = dense_index(vectors)
+    if lexical is None:
+        lexical = LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
     rows = {c.key: i for i, c in enumerate(chunks)}
     return Snapshot(
         tuple(chunks),
-        vectors,
+        view,
         dense,
         lexical,
         catalog,
@@ -98,6 +123,9 @@ def make_snapshot(
         built_at,
         stats or {},
         rows,
+        scanned_at_ns,
+        tuple(tokens),
+        encoded,
     )
 
 
@@ -125,6 +153,12 @@ def _chunk_ids(chunks: Sequence[Chunk]) -> dict[tuple[int, str, str, int], str]:
     return out
 
 
+def _is_article(key: str) -> bool:
+    """Whether a file key names an article (not catalog YAML, not a category label)."""
+    name = key.rsplit("/", 1)[-1]
+    return Path(name).suffix.lower() in TEXT_SUFFIXES and name not in CATEGORY_FILES
+
+
 class Builder:
     """Builds snapshots for one index configuration, reusing work between builds."""
 
@@ -145,8 +179,8 @@ class Builder:
         # Chunking depends only on the document; unchanged documents skip it on reload.
         self._chunked: dict[Document, list[Chunk]] = {}
         self._tokens: dict[str, int] = {}
-        self._lexical_tokens: dict[str, list[str]] = {}
         self._parsed = ParseCache()
+        self._warnings: tuple[Problem, ...] = ()  # of the files as last read
 
     def identity(self) -> dict[str, Any]:
         """What must match for a persisted index to be reused."""
@@ -159,9 +193,9 @@ class Builder:
             "knowledge_dirs": [str(f) for f in self.folders],
         }
 
-    def matches(self, manifest: dict[str, Any]) -> bool:
+    def matches(self, manifest: Manifest) -> bool:
         """True when a manifest was written by this model, backend and chunking."""
-        return all(manifest.get(k) == v for k, v in self.identity().items())
+        return manifest.identity() == self.identity()
 
     def open_persisted(self) -> Snapshot | None:
         """The persisted snapshot when it exists, is intact and matches; else None."""
@@ -172,20 +206,24 @@ class Builder:
             log.info("persisted index in %s was built differently; rebuilding", self.home)
             return None
         persisted = load(self.home, manifest)
-        return None if persisted is None else self._from_persisted(persisted)
-
-    def _from_persisted(self, p: Persisted) -> Snapshot:
+        if persisted is None:
+            return None
+        self._warnings = manifest.warnings
         catalog = load_catalog(f for f in self.folders if f.is_dir())
-        built_at = datetime.fromisoformat(p.manifest["built_at"])
+        for chunk, n in zip(persisted.chunks, persisted.tokens, strict=True):
+            self._tokens[chunk.key] = n
         return make_snapshot(
-            p.chunks,
-            p.vectors,
+            persisted.chunks,
+            persisted.vectors,
             catalog,
-            dict(p.manifest["documents"]),
-            dict(p.manifest["files"]),
-            built_at,
-            dict(p.manifest.get("stats", {})),
-            self._lexical_tokens,
+            dict(manifest.documents),
+            dict(manifest.files),
+            manifest.built_at,
+            dict(manifest.stats),
+            persisted.lexical,
+            manifest.scanned_at_ns,
+            persisted.tokens,
+            persisted.encoded,
         )
 
     def cache(self) -> EmbeddingCache:
@@ -206,15 +244,27 @@ class Builder:
         """Build a snapshot from the folders; with errors, fail unless `allow_errors`.
 
         `allow_errors` (first build, nothing to fall back on) indexes every file that loaded
-        and reports the broken ones as warnings.
+        and reports the broken ones as warnings. When only articles changed, only those are
+        read and chunked; otherwise every file goes through the loader (parsed ones cached).
         """
         started = time.perf_counter()
-        files = fingerprint(self.folders)
-        if previous is not None and files == previous.files:
-            return BuildResult(previous, ReloadReport(True, seconds=time.perf_counter() - started))
-        knowledge = load_knowledge(self.folders, cache=self._parsed)
-        errors = [p for p in knowledge.problems if p.fatal]
-        warnings = [p for p in knowledge.problems if not p.fatal]
+        files, scanned, incomplete = scan(
+            self.folders,
+            previous.files if previous is not None else {},
+            previous.scanned_at_ns if previous is not None else 0,
+        )
+        if previous is not None and digests(files) == digests(previous.files):
+            unchanged = replace(previous, files=files, scanned_at_ns=scanned)
+            return BuildResult(unchanged, ReloadReport(True, seconds=time.perf_counter() - started))
+        # An unreadable folder looks like deleted files: only the full loader names it.
+        changed = None if incomplete else self._changed_articles(previous, files)
+        if changed is not None and previous is not None:
+            loaded = self._load_articles(previous, changed)
+        else:
+            loaded = self._load_all()
+        documents, chunks, catalog, problems, touched = loaded
+        errors = [p for p in problems if p.fatal]
+        warnings = [p for p in problems if not p.fatal]
         if errors and not allow_errors:
             seconds = time.perf_counter() - started
             report = ReloadReport(
@@ -223,9 +273,8 @@ class Builder:
             return BuildResult(None, report)
         if errors:
             warnings = [Problem(p.file, p.line, p.message, fatal=False) for p in errors] + warnings
-        loaded = time.perf_counter()
-        chunks, chunk_stats = self._chunk(knowledge.documents)
-        # Passage limits, counted on the final chunks; a file left out leaves the whole build.
+        # Passage limits, counted on the final chunks (reused ones too): a file over them is
+        # refused by a reload, and left out with a warning by a first build.
         kept, over = enforce_passage_limits(chunks, self.folders)
         if over and not allow_errors:
             seconds = time.perf_counter() - started
@@ -235,46 +284,38 @@ class Builder:
             return BuildResult(None, report)
         if over:
             warnings += [Problem(p.file, p.line, p.message, fatal=False) for p in over]
-            ids = {(self.folders[c.folder], c.citation.source) for c in kept}
-            knowledge.documents = [d for d in knowledge.documents if (d.folder, d.source) in ids]
-            chunks, chunk_stats = self._chunk(knowledge.documents)
-        chunked = time.perf_counter()
+            ids = {(c.folder, c.citation.source) for c in kept}
+            chunks = kept
+            documents = {k: v for k, v in documents.items() if _doc_order(k) in ids}
+        counted = time.perf_counter()
+        stats_, tokens = self._stats(chunks)
         vectors, embedded = self._vectors(chunks, previous, progress)
         embedded_at = time.perf_counter()
-        documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
-        stats = {
-            "chunks": chunk_stats.chunks,
-            "tokens": chunk_stats.tokens,
-            "max_chunk_tokens": chunk_stats.max_tokens,
-            "truncated_chunks": chunk_stats.truncated,
-            "embedded_chunks": embedded,
-        }
+        stats = {**stats_, "embedded_chunks": embedded}
         built_at = datetime.now(UTC)
+        lexical = self._lexical(chunks, previous)
+        encoded = _encode(chunks, previous)
         snapshot = make_snapshot(
-            chunks,
-            vectors,
-            knowledge.catalog,
-            documents,
-            files,
-            built_at,
-            stats,
-            self._lexical_tokens,
+            chunks, vectors, catalog, documents, files, built_at, stats, lexical, scanned, tokens
         )
-        manifest = {
-            **self.identity(),
-            "built_at": built_at.isoformat(),
-            "documents": documents,
-            "files": files,
-            "stats": stats,
-        }
+        snapshot = replace(snapshot, encoded=encoded)
         indexed = time.perf_counter()
-        save(self.home, manifest, chunks, vectors)
-        report = _diff(previous, snapshot, warnings, time.perf_counter() - started)
+        manifest = Manifest(
+            **{**self.identity(), "knowledge_dirs": tuple(str(f) for f in self.folders)},
+            built_at=built_at,
+            documents=documents,
+            files=files,
+            stats=stats,
+            scanned_at_ns=scanned,
+            warnings=tuple(warnings),
+        )
+        save(self.home, manifest, chunks, snapshot.vectors, lexical, tokens, encoded)
+        self._warnings = tuple(warnings)
+        report = _diff(previous, snapshot, warnings, time.perf_counter() - started, touched)
         log.debug(
-            "build phases: load %.3f s, chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
-            loaded - started,
-            chunked - loaded,
-            embedded_at - chunked,
+            "build phases: load+chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
+            counted - started,
+            embedded_at - counted,
             indexed - embedded_at,
             time.perf_counter() - indexed,
         )
@@ -283,12 +324,67 @@ class Builder:
             len(documents),
             len(chunks),
             embedded,
-            chunk_stats.truncated,
+            stats["truncated_chunks"],
             report.seconds,
         )
         return BuildResult(snapshot, report)
 
-    def _chunk(self, documents: Sequence[Document]) -> tuple[list[Chunk], ChunkingStats]:
+    def _changed_articles(
+        self, previous: Snapshot | None, files: Mapping[str, FileState]
+    ) -> set[str] | None:
+        """Keys of the files that differ from `previous`, when all are articles; else None."""
+        if previous is None or not all(f.is_dir() for f in self.folders):
+            return None
+        old = previous.files
+        keys = {k for k in old.keys() | files.keys() if (k in old) != (k in files)}
+        keys |= {k for k in files if k in old and files[k].digest != old[k].digest}
+        return keys if all(_is_article(k) for k in keys) else None
+
+    def _load_all(self) -> Loaded:
+        """Every file through the loader (unchanged articles come from its parse cache)."""
+        knowledge = load_knowledge(self.folders, cache=self._parsed)
+        documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
+        chunks = self._chunk(knowledge.documents)
+        return documents, chunks, knowledge.catalog, list(knowledge.problems), None
+
+    def _load_articles(self, previous: Snapshot, changed: set[str]) -> Loaded:
+        """Read only the changed articles; the rest of the index is the previous one's.
+
+        The roadmaps and category labels are unchanged (else `_load_all`), so an article
+        parses exactly as a full load would parse it. Problems of the other files are the ones
+        found when they were last read.
+        """
+        problems: list[Problem] = []
+        fresh: list[Document] = []
+        for key in sorted(changed):
+            i, source = key.split(":", 1)
+            folder = self.folders[int(i)]
+            path = folder / source
+            if os.path.lexists(path):  # links and pipes too: the loader refuses them by name
+                doc = load_article(path, folder, previous.catalog, problems)
+                if doc is not None:
+                    fresh.append(doc)
+        touched = {(int(k.split(":", 1)[0]), k.split(":", 1)[1]) for k in changed}
+        paths = {self.folders[i] / source for i, source in touched}
+        problems = [p for p in self._warnings if p.file not in paths] + problems
+        groups: dict[tuple[int, str], list[Chunk]] = {}
+        for c in previous.chunks:
+            if (c.folder, c.citation.source) not in touched:
+                groups.setdefault((c.folder, c.citation.source), []).append(c)
+        for doc in fresh:
+            groups[(self.folders.index(doc.folder), doc.source)] = self._chunk([doc])
+        documents = {
+            k: v
+            for k, v in previous.documents.items()
+            if (int(k.split(":", 1)[0]), k.split(":", 1)[1]) not in touched
+        }
+        documents.update({_doc_id(self.folders, d): d.digest for d in fresh})
+        # The order of a full load: documents by folder, then source (sorted() is stable).
+        chunks = [c for key in sorted(groups) for c in groups[key]]
+        documents = {k: documents[k] for k in sorted(documents, key=_doc_order)}
+        return documents, chunks, previous.catalog, problems, touched
+
+    def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
         if fresh:
             new_chunks, fresh_stats = chunk_documents(
@@ -300,21 +396,25 @@ class Builder:
                 self._tokens[c.key] = n
             for d in fresh:
                 self._chunked[d] = by_doc.get((self.folders.index(d.folder), d.source), [])
-        self._chunked = {d: self._chunked[d] for d in documents}
-        chunks = [c for d in documents for c in self._chunked[d]]
-        # Chunks reused from a persisted index have no count yet: count those once.
+        if len(documents) > 1:  # a full load: forget documents that are gone
+            self._chunked = {d: self._chunked[d] for d in documents}
+        return [c for d in documents for c in self._chunked[d]]
+
+    def _stats(self, chunks: Sequence[Chunk]) -> tuple[dict[str, int], list[int]]:
+        """How the chunks fit the model, and each chunk's word pieces."""
+        # Chunks reused from a persisted index without counts: count those once.
         unknown = list({c.embed_text: None for c in chunks if c.key not in self._tokens})
         for text, n in zip(unknown, self.embedder.count_tokens(unknown), strict=True):
             self._tokens[chunk_key(text)] = n
         counts = [self._tokens[c.key] for c in chunks]
         limit = self.embedder.max_tokens
-        stats = ChunkingStats(
-            chunks=len(chunks),
-            tokens=sum(min(n, limit) for n in counts),
-            max_tokens=max(counts, default=0),
-            truncated=sum(n > limit for n in counts),
-        )
-        return chunks, stats
+        stats = {
+            "chunks": len(chunks),
+            "tokens": sum(min(n, limit) for n in counts),
+            "max_chunk_tokens": max(counts, default=0),
+            "truncated_chunks": sum(n > limit for n in counts),
+        }
+        return stats, counts
 
     def _vectors(
         self, chunks: Sequence[Chunk], previous: Snapshot | None, progress: Progress | None
@@ -329,7 +429,10 @@ class Builder:
                 out[i] = previous.vectors[row]
             else:
                 missing.setdefault(c.key, []).append(i)
-        if missing:
+        # Reading (and rewriting) the whole cache costs more than embedding a few passages: a
+        # reload of a file or two skips it (their vectors are saved in the index all the same).
+        use_cache = previous is None or len(missing) > _CACHE_MIN
+        if use_cache:
             cache = self.cache()
             for key in list(missing):
                 if (vector := cache.get(key)) is not None:
@@ -343,20 +446,58 @@ class Builder:
             vectors = self.embedder.encode([chunks[missing[k][0]].embed_text for k in keys])
             for key, vector in zip(keys, vectors, strict=True):
                 out[missing[key]] = vector
-            self.cache().put_many(keys, vectors)
+            if use_cache:
+                self.cache().put_many(keys, vectors)
             if progress is not None:
                 progress(min(start + _EMBED_SLICE, total), total)
-        if total:
+        if total and use_cache:
             self.cache().save(keep={c.key for c in chunks})
         return out, total
 
+    def _lexical(self, chunks: Sequence[Chunk], previous: Snapshot | None) -> LexicalIndex:
+        """The BM25 index of `chunks`: the previous one's rows reused, new passages counted."""
+        if previous is None or not previous.chunks:
+            return LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
+        rows = {c.lexical_text: i for i, c in enumerate(previous.chunks)}
+        new = list({c.lexical_text: None for c in chunks if c.lexical_text not in rows})
+        tokens = dict(zip(new, tokenize(new) if new else [], strict=True))
+        sources: list[int | list[str]] = [
+            rows[c.lexical_text] if c.lexical_text in rows else tokens[c.lexical_text]
+            for c in chunks
+        ]
+        return previous.lexical.reuse(sources)
+
+
+def _encode(chunks: Sequence[Chunk], previous: Snapshot | None) -> EncodedChunks:
+    """The chunks as saved; those kept from `previous` (the same objects) are copied as bytes."""
+    if previous is None or previous.encoded is None:
+        return encode_chunks(chunks)
+    rows = {id(c): i for i, c in enumerate(previous.chunks)}
+    return encode_chunks(chunks, previous.encoded, [rows.get(id(c), -1) for c in chunks])
+
+
+def _doc_order(key: str) -> tuple[int, str]:
+    folder, source = key.split(":", 1)
+    return int(folder), source
+
 
 def _diff(
-    previous: Snapshot | None, new: Snapshot, warnings: Sequence[Problem], seconds: float
+    previous: Snapshot | None,
+    new: Snapshot,
+    warnings: Sequence[Problem],
+    seconds: float,
+    touched: set[tuple[int, str]] | None = None,
 ) -> ReloadReport:
+    """What changed; with `touched` (the only files read), the other chunks are the same."""
     old_docs = previous.documents if previous is not None else {}
-    old_chunks = _chunk_ids(previous.chunks) if previous is not None else {}
-    new_chunks = _chunk_ids(new.chunks)
+
+    def counted(chunks: Sequence[Chunk]) -> Sequence[Chunk]:
+        if touched is None:
+            return chunks
+        return [c for c in chunks if (c.folder, c.citation.source) in touched]
+
+    old_chunks = _chunk_ids(counted(previous.chunks)) if previous is not None else {}
+    new_chunks = _chunk_ids(counted(new.chunks))
     return ReloadReport(
         ok=True,
         documents_added=sum(k not in old_docs for k in new.documents),

@@ -3,12 +3,20 @@
 BM25 finds what embeddings blur: names, acronyms, exact keywords. A question word that is not
 in the vocabulary is replaced by the most frequent vocabulary word within a small edit
 distance (a symmetric-delete lookup, built once per index: O(word length) per query word).
+
+The index keeps each passage's term counts (a sparse passages x words matrix) beside bm25s's
+score matrix, so a reload re-tokenizes only new passages and recomputes the scores with a few
+array operations over the counts (BM25 scores depend on corpus-wide statistics, so every score
+moves a little when any passage changes). Scores are bm25s's own (Lucene variant), and bm25s
+saves and loads (memory-mapped) the score matrix; the counts are saved beside it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +26,20 @@ log = logging.getLogger(__name__)
 
 Scores = npt.NDArray[np.float32]
 _MIN_TYPO_LEN = 4
+# bm25s's defaults (Lucene BM25): the values its own `index()` would use.
+_K1 = 1.5
+_B = 0.75
+_COUNTS_FILES = ("counts.indptr.npy", "counts.indices.npy", "counts.data.npy")
+_BM25_DIR = "bm25"
+# What `save` writes under its folder, for the manifest's checksums.
+FILES = (
+    *_COUNTS_FILES,
+    f"{_BM25_DIR}/data.csc.index.npy",
+    f"{_BM25_DIR}/indices.csc.index.npy",
+    f"{_BM25_DIR}/indptr.csc.index.npy",
+    f"{_BM25_DIR}/vocab.index.json",
+    f"{_BM25_DIR}/params.index.json",
+)
 
 
 def _deletes(word: str) -> set[str]:
@@ -51,36 +73,101 @@ def _stemmer() -> Any:
     return _STEMMER
 
 
+def _count_rows(documents: Sequence[list[str]], ids: dict[str, int], vocab: list[str]) -> Any:
+    """Term counts of token lists as a CSR matrix; new words are appended to `vocab`/`ids`."""
+    import scipy.sparse as sp
+
+    indptr = [0]
+    indices: list[int] = []
+    data: list[int] = []
+    for tokens in documents:
+        for word, n in Counter(tokens).items():
+            if (i := ids.get(word)) is None:
+                i = ids[word] = len(vocab)
+                vocab.append(word)
+            indices.append(i)
+            data.append(n)
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (np.asarray(data, np.float32), np.asarray(indices, np.int32), np.asarray(indptr, np.int64)),
+        shape=(len(documents), len(vocab)),
+    )
+
+
 class LexicalIndex:
     """BM25 scores for every chunk, for one question at a time."""
 
     def __init__(self, documents: Sequence[list[str]]) -> None:
-        """Index documents given as token lists (see `tokenize`; a reload reuses them)."""
+        """Index documents given as token lists (see `tokenize`)."""
+        vocab: list[str] = []
+        counts = _count_rows(documents, {}, vocab)
+        self._setup(counts, vocab)
+
+    @classmethod
+    def _from_counts(
+        cls,
+        counts: Any,
+        vocab: list[str],
+        retriever: Any = None,
+        previous: LexicalIndex | None = None,
+    ) -> LexicalIndex:
+        index = cls.__new__(cls)
+        index._setup(counts, vocab, retriever, previous)
+        return index
+
+    def _setup(
+        self,
+        counts: Any,
+        vocab: list[str],
+        retriever: Any = None,
+        previous: LexicalIndex | None = None,
+    ) -> None:
+        """Keep the counts (words no passage uses dropped), derive or adopt the BM25 scores."""
         import bm25s
 
         # bm25s logs every index build at DEBUG on its own handler; keep the CLI quiet.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self._size = len(documents)
-        self._retriever: Any = None
-        self._df: dict[str, int] = {}
-        self._by_delete: dict[str, list[str]] = {}
-        if not any(documents):
-            return
-        retriever = bm25s.BM25()
-        retriever.index([list(d) for d in documents], show_progress=False)
+        columns = counts.tocsc()
+        df = np.diff(columns.indptr)
+        if not df.all():  # words only removed passages used: forget them
+            live = np.flatnonzero(df)
+            counts, columns, df = counts[:, live], columns[:, live], df[live]
+            vocab = [vocab[i] for i in live]
+        self._counts = counts.tocsr()
+        self._vocab = vocab
+        self._size = int(counts.shape[0])
+        self._df = dict(zip(vocab, df.tolist(), strict=True))
+        if retriever is None and vocab:
+            retriever = bm25s.BM25(k1=_K1, b=_B)
+            retriever.scores = _bm25_scores(columns, df, self._counts)
+            retriever.vocab_dict = {w: i for i, w in enumerate(vocab)}
+            retriever.unique_token_ids_set = set(range(len(vocab)))
+            retriever.nonoccurrence_array = None  # Lucene BM25 has none
         self._retriever = retriever
-        df: dict[str, int] = {}
-        for tokens in documents:
-            for token in set(tokens):
-                df[token] = df.get(token, 0) + 1
-        self._df = df
-        for word in df:
-            if len(word) >= _MIN_TYPO_LEN and not word.isdigit():
-                for key in (word, *_deletes(word)):
-                    self._by_delete.setdefault(key, []).append(word)
+        self._by_delete = _typo_map(vocab, previous)
 
     def __len__(self) -> int:
         return self._size
+
+    def reuse(self, sources: Sequence[int | list[str]]) -> LexicalIndex:
+        """A new index whose passage i is row `sources[i]` of this one, or those new tokens.
+
+        Only the new passages are counted word by word; the rest is sparse-matrix work.
+        """
+        import scipy.sparse as sp
+
+        vocab = list(self._vocab)
+        ids = {w: i for i, w in enumerate(vocab)}
+        old = np.fromiter((s for s in sources if isinstance(s, int)), np.int64)
+        new = _count_rows([s for s in sources if not isinstance(s, int)], ids, vocab)
+        kept = self._counts[old]
+        kept.resize((len(old), len(vocab)))
+        stacked = sp.vstack([kept, new], format="csr")
+        is_old = np.fromiter((isinstance(s, int) for s in sources), bool, len(sources))
+        order = np.empty(len(sources), np.int64)
+        order[is_old] = np.arange(len(old))
+        order[~is_old] = len(old) + np.arange(len(sources) - len(old))
+        return LexicalIndex._from_counts(stacked[order], vocab, previous=self)
 
     def terms(self, question: str) -> list[str]:
         """The question's stemmed words as the index knows them (typos corrected)."""
@@ -109,3 +196,92 @@ class LexicalIndex:
         if not terms or self._retriever is None:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._retriever.get_scores(terms), dtype=np.float32)
+
+    def save(self, folder: Path) -> None:
+        """Write the counts and bm25s's index into `folder` (see FILES)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, array in zip(
+            _COUNTS_FILES,
+            (self._counts.indptr, self._counts.indices, self._counts.data),
+            strict=True,
+        ):
+            with open(folder / name, "wb") as f:
+                np.save(f, array, allow_pickle=False)
+        retriever = self._retriever
+        if retriever is None:  # nothing indexed: an empty, loadable index all the same
+            import bm25s
+
+            retriever = bm25s.BM25(k1=_K1, b=_B)
+            retriever.vocab_dict = {}
+            retriever.nonoccurrence_array = None
+            retriever.scores = {
+                "data": np.zeros(0, np.float32),
+                "indices": np.zeros(0, np.int32),
+                "indptr": np.zeros(1, np.int64),
+                "num_docs": self._size,
+            }
+        retriever.save(folder / _BM25_DIR, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Read what `save` wrote, memory-mapped; raises OSError/ValueError when damaged."""
+        import bm25s
+        import scipy.sparse as sp
+
+        indptr, indices, data = (
+            np.load(folder / name, mmap_mode="r", allow_pickle=False) for name in _COUNTS_FILES
+        )
+        retriever = bm25s.BM25.load(folder / _BM25_DIR, mmap=True)
+        words = retriever.vocab_dict
+        vocab = [""] * len(words)
+        for word, i in words.items():
+            vocab[int(i)] = str(word)
+        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(vocab)))
+        if retriever.scores["num_docs"] != counts.shape[0]:
+            raise ValueError("BM25 index and term counts disagree")
+        return cls._from_counts(counts, vocab, retriever if vocab else None)
+
+
+def _typo_map(vocab: list[str], previous: LexicalIndex | None) -> dict[str, list[str]]:
+    """Symmetric-delete keys -> vocabulary words; from `previous`, only the words that changed
+    are touched (its lists are copied before they change, so it stays valid)."""
+    words = [w for w in vocab if len(w) >= _MIN_TYPO_LEN and not w.isdigit()]
+    if previous is None:
+        out: dict[str, list[str]] = {}
+        for word in words:
+            for key in (word, *_deletes(word)):
+                out.setdefault(key, []).append(word)
+        return out
+    old = set(previous._vocab)
+    new = set(words)
+    out = dict(previous._by_delete)
+    for word in old - set(vocab):
+        for key in (word, *_deletes(word)):
+            if key in out:
+                kept = [w for w in out[key] if w != word]
+                if kept:
+                    out[key] = kept
+                else:
+                    del out[key]
+    for word in new - old:
+        for key in (word, *_deletes(word)):
+            out[key] = [*out.get(key, ()), word]
+    return out
+
+
+def _bm25_scores(columns: Any, df: npt.NDArray[np.int64], counts: Any) -> dict[str, Any]:
+    """bm25s's eager score matrix (words x passages, CSC) from term counts, Lucene BM25."""
+    n = counts.shape[0]
+    lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+    average = float(lengths.mean()) if n else 0.0
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    tf = columns.data.astype(np.float64)
+    norm = _K1 * ((1 - _B) + _B * lengths[columns.indices] / average) if average else _K1
+    word = np.repeat(np.arange(len(df)), df)
+    data = (idf[word] * (tf / (norm + tf))).astype(np.float32)
+    return {
+        "data": data,
+        "indices": columns.indices.astype(np.int32),
+        "indptr": columns.indptr.astype(np.int64),
+        "num_docs": n,
+    }

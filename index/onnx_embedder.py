@@ -21,7 +21,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from index.embedder import Vectors
+from index.embedding_api import Vectors
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,11 @@
 """The persisted index: a self-describing folder per set of knowledge folders.
 
     <index_dir>/<name>-<hash>/CURRENT          name of the live generation
-    <index_dir>/<name>-<hash>/g-<id>/manifest.json   format, model, dim, chunking, file hashes
+    <index_dir>/<name>-<hash>/g-<id>/manifest.json   see index.manifest: identity, files, checksums
     <index_dir>/<name>-<hash>/g-<id>/vectors.npy     row i is the vector of chunk i (FAISS id)
-    <index_dir>/<name>-<hash>/g-<id>/chunks.json     chunk text, citation, module
+    <index_dir>/<name>-<hash>/g-<id>/chunks.*        chunk text, citation, module, by column
+    <index_dir>/<name>-<hash>/g-<id>/tokens.npy      word pieces of each chunk
+    <index_dir>/<name>-<hash>/g-<id>/lexical/        BM25 (bm25s) and the term counts
     <index_dir>/cache/<embedder>.npz                 embeddings by content hash, for rebuilds
 
 A generation is written completely, then CURRENT is replaced atomically, so a reader (or a
@@ -13,15 +15,15 @@ second process) never sees half an index; a crash mid-write leaves the previous 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import mmap
 import os
 import re
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +31,26 @@ import numpy as np
 import numpy.typing as npt
 
 from index.documents import Chunk, Citation
+from index.embedding_api import Vectors
+from index.lexical import FILES as LEXICAL_FILES
+from index.lexical import LexicalIndex
+from index.manifest import Manifest, write_manifest
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+VECTORS_FILE = "vectors.npy"
+CHUNKS_FILE = "chunks.txt"
+CHUNK_OFFSETS_FILE = "chunks.offsets.npy"
+CHUNK_LENGTHS_FILE = "chunks.lengths.npy"
+CHUNK_NUMBERS_FILE = "chunks.numbers.npy"
+TOKENS_FILE = "tokens.npy"
+DATA_FILES = (
+    *(VECTORS_FILE, CHUNKS_FILE, CHUNK_OFFSETS_FILE, CHUNK_LENGTHS_FILE, CHUNK_NUMBERS_FILE),
+    TOKENS_FILE,
+)
+LEXICAL_DIR = "lexical"
 # mkstemp creates 0600 files; the bot and a moderator's CLI may run as different users.
 _FILE_MODE = 0o644
-Vectors = npt.NDArray[np.float32]
 # Past this many vectors (~30 MB at 384 dims) the cache keeps only what the live index uses.
 _CACHE_LIMIT = 20_000
 
@@ -50,11 +65,14 @@ def index_home(index_dir: Path, knowledge_dirs: Sequence[Path]) -> Path:
 
 @dataclass(frozen=True)
 class Persisted:
-    """What a generation folder holds, read back."""
+    """What a generation folder holds, read back and checked against its manifest."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     chunks: list[Chunk]
-    vectors: Vectors
+    encoded: EncodedChunks  # the chunks as saved, for the next save to copy from
+    vectors: Vectors  # memory-mapped, read-only
+    tokens: list[int]  # word pieces of each chunk
+    lexical: LexicalIndex
     folder: Path
 
 
@@ -70,50 +88,149 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _chunk_to_dict(c: Chunk) -> dict[str, Any]:
-    return {
-        "key": c.key,
-        "folder": c.folder,
-        "title": c.citation.title,
-        "section": c.citation.section,
-        "url": c.citation.url,
-        "source": c.citation.source,
-        "text": c.text,
-        "embed_text": c.embed_text,
-        "lexical_text": c.lexical_text,
-        "line": c.line,
-        "path_id": c.path_id,
-        "module_id": c.module_id,
-    }
+# Chunks are stored as the UTF-8 bytes of their string fields, one chunk after the other, with
+# each chunk's byte offset and the length of each of its strings (-1: None) in arrays beside.
+# Reading is one small decode per chunk (~4x faster than JSON at x40, measured, and safe to
+# read); a save after a reload copies the bytes of unchanged chunks instead of encoding them.
+_STRINGS = 10  # key, title, section, url, source, text, embed, lexical, path id, module id
 
 
-def _chunk_from_dict(d: dict[str, Any]) -> Chunk:
-    return Chunk(
-        key=d["key"],
-        folder=d["folder"],
-        citation=Citation(d["title"], d["section"], d["url"], d["source"]),
-        text=d["text"],
-        embed_text=d["embed_text"],
-        lexical_text=d["lexical_text"],
-        line=d["line"],
-        path_id=d["path_id"],
-        module_id=d["module_id"],
+def _strings(c: Chunk) -> tuple[str | None, ...]:
+    # The lexical text is the embedded text plus keywords: stored only when it differs.
+    lexical = None if c.lexical_text == c.embed_text else c.lexical_text
+    cite = c.citation
+    return (
+        *(c.key, cite.title, cite.section, cite.url, cite.source),
+        *(c.text, c.embed_text, lexical, c.path_id, c.module_id),
     )
 
 
-def save(home: Path, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors: Vectors) -> Path:
-    """Write a new generation and make it current; older generations are removed."""
+@dataclass(frozen=True)
+class EncodedChunks:
+    """Chunks as saved (see above); `data` is bytes or a read-only memory map of the file."""
+
+    data: Any
+    offsets: npt.NDArray[np.int64]  # (n + 1,) byte offset of each chunk in `data`
+    lengths: npt.NDArray[np.int64]  # (n, _STRINGS) characters of each string, -1 for None
+    numbers: npt.NDArray[np.int64]  # (n, 2) folder position and line of each chunk
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
+def encode_chunks(
+    chunks: Sequence[Chunk],
+    previous: EncodedChunks | None = None,
+    rows: Sequence[int] = (),
+) -> EncodedChunks:
+    """Encode chunks; where `rows[i]` >= 0, chunk i is that row of `previous`, bytes copied."""
+    parts: list[bytes] = []
+    lengths = np.empty((len(chunks), _STRINGS), dtype=np.int64)
+    numbers = np.empty((len(chunks), 2), dtype=np.int64)
+    for i, c in enumerate(chunks):
+        row = rows[i] if previous is not None and i < len(rows) else -1
+        if row >= 0 and previous is not None:
+            parts.append(previous.data[previous.offsets[row] : previous.offsets[row + 1]])
+            lengths[i] = previous.lengths[row]
+        else:
+            values = _strings(c)
+            parts.append("".join(v for v in values if v).encode("utf-8", "surrogatepass"))
+            lengths[i] = [-1 if v is None else len(v) for v in values]
+        numbers[i] = (c.folder, c.line)
+    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    return EncodedChunks(b"".join(parts), offsets, lengths, numbers)
+
+
+def _write_chunks(folder: Path, encoded: EncodedChunks) -> None:
+    (folder / CHUNKS_FILE).write_bytes(encoded.data)
+    for name, array in (
+        (CHUNK_OFFSETS_FILE, encoded.offsets),
+        (CHUNK_LENGTHS_FILE, encoded.lengths),
+        (CHUNK_NUMBERS_FILE, encoded.numbers),
+    ):
+        with open(folder / name, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+
+
+def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
+    offsets = np.load(folder / CHUNK_OFFSETS_FILE, allow_pickle=False)
+    lengths = np.load(folder / CHUNK_LENGTHS_FILE, allow_pickle=False)
+    numbers = np.load(folder / CHUNK_NUMBERS_FILE, allow_pickle=False)
+    n = len(numbers)
+    if offsets.shape != (n + 1,) or lengths.shape != (n, _STRINGS) or numbers.shape != (n, 2):
+        raise ValueError("chunk columns do not match")
+    with open(folder / CHUNKS_FILE, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data: Any = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    if int(offsets[-1]) != size:
+        raise ValueError("chunk text does not match its offsets")
+    chunks: list[Chunk] = []
+    starts = offsets.tolist()
+    for i, (sizes, (folder_index, line)) in enumerate(
+        zip(lengths.tolist(), numbers.tolist(), strict=True)
+    ):
+        text = data[starts[i] : starts[i + 1]].decode("utf-8", "surrogatepass")
+        values: list[str | None] = []
+        at = 0
+        for n_chars in sizes:
+            values.append(None if n_chars < 0 else text[at : at + n_chars])
+            at += max(n_chars, 0)
+        if at != len(text):
+            raise ValueError(f"chunk {i} does not match its lengths")
+        key, title, section, url, source, body, embed, lexical, path_id, module_id = values
+        if key is None or title is None or section is None or source is None:
+            raise ValueError(f"chunk {i} lacks its key or citation")
+        if body is None or embed is None:
+            raise ValueError(f"chunk {i} lacks its text")
+        chunks.append(
+            Chunk(
+                key=key,
+                folder=folder_index,
+                citation=Citation(title, section, url, source),
+                text=body,
+                embed_text=embed,
+                lexical_text=embed if lexical is None else lexical,
+                line=line,
+                path_id=path_id,
+                module_id=module_id,
+            )
+        )
+    return chunks, EncodedChunks(data, offsets, lengths, numbers)
+
+
+def save(
+    home: Path,
+    manifest: Manifest,
+    chunks: Sequence[Chunk],
+    vectors: Vectors,
+    lexical: LexicalIndex,
+    tokens: Sequence[int],
+    encoded: EncodedChunks | None = None,
+) -> Manifest:
+    """Write a new generation and make it current; older generations are removed.
+
+    Returns the manifest as written, with the checksums of the generation's files.
+    """
     home.mkdir(parents=True, exist_ok=True)
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
     try:
-        with open(generation / "vectors.npy", "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32))
-        data = json.dumps([_chunk_to_dict(c) for c in chunks], ensure_ascii=False)
-        (generation / "chunks.json").write_text(data, encoding="utf-8")
+        with open(generation / VECTORS_FILE, "wb") as f:
+            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        _write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks))
+        with open(generation / TOKENS_FILE, "wb") as f:
+            np.save(f, np.asarray(tokens, dtype=np.int32), allow_pickle=False)
+        lexical.save(generation / LEXICAL_DIR)
+        names = [
+            VECTORS_FILE,
+            CHUNKS_FILE,
+            TOKENS_FILE,
+            *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES),
+        ]
+        written = replace(manifest, generation=generation.name).with_checksums(generation, names)
         # The manifest goes last: a generation without one is incomplete and ignored.
-        text = json.dumps({"format": FORMAT_VERSION, **manifest}, indent=1, ensure_ascii=False)
-        (generation / "manifest.json").write_text(text, encoding="utf-8")
+        write_manifest(generation, written)
         _atomic_write(home / "CURRENT", generation.name.encode())
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
@@ -121,36 +238,37 @@ def save(home: Path, manifest: dict[str, Any], chunks: Sequence[Chunk], vectors:
     for old in home.glob("g-*"):
         if old.name != generation.name:
             shutil.rmtree(old, ignore_errors=True)
-    return generation
+    return written
 
 
-def read_manifest(home: Path) -> dict[str, Any] | None:
-    """The current generation's manifest, or None when there is no usable index."""
-    try:
-        name = (home / "CURRENT").read_text().strip()
-        data = json.loads((home / name / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def load(home: Path, manifest: Manifest) -> Persisted | None:
+    """Read the generation a manifest came from; None (and one log line) when it is damaged.
+
+    Every data file is checked against the manifest's checksum first: a vector overwritten with
+    NaN, rows shuffled, a truncated file all mean "rebuild", never a wrong answer.
+    """
+    folder = home / manifest.generation
+    problem = manifest.damaged(folder)
+    if problem is not None:
+        log.warning("persisted index in %s is damaged (%s); rebuilding", folder, problem)
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-        return None
-    data["_generation"] = name
-    return data
-
-
-def load(home: Path, manifest: dict[str, Any]) -> Persisted | None:
-    """Read the generation a manifest came from; None (and a log line) when it is damaged."""
-    folder = home / str(manifest["_generation"])
     try:
-        vectors = np.load(folder / "vectors.npy", mmap_mode=None, allow_pickle=False)
-        raw = json.loads((folder / "chunks.json").read_text(encoding="utf-8"))
-        chunks = [_chunk_from_dict(d) for d in raw]
+        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+        chunks, encoded = _read_chunks(folder)
+        tokens = np.load(folder / TOKENS_FILE, allow_pickle=False).tolist()
+        lexical = LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("persisted index in %s is unreadable (%s); rebuilding", folder, exc)
         return None
-    if vectors.shape != (len(chunks), manifest.get("dim")) or vectors.dtype != np.float32:
+    if (
+        vectors.shape != (len(chunks), manifest.dim)
+        or vectors.dtype != np.float32
+        or len(lexical) != len(chunks)
+        or len(tokens) != len(chunks)
+    ):
         log.warning("persisted index in %s does not match its manifest; rebuilding", folder)
         return None
-    return Persisted(manifest, chunks, vectors, folder)
+    return Persisted(manifest, chunks, encoded, vectors, tokens, lexical, folder)
 
 
 class EmbeddingCache:
@@ -165,13 +283,26 @@ class EmbeddingCache:
         self.dim = dim
         self._vectors: dict[str, Vectors] = {}
         self._dirty = False
+        if not path.exists():
+            return
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-            if vectors.ndim == 2 and vectors.shape[1] == dim:
-                self._vectors = {str(k): v for k, v in zip(keys, vectors, strict=True)}
-        except (OSError, ValueError, KeyError):
-            pass
+            if vectors.ndim != 2 or vectors.shape[1] != dim or len(keys) != len(vectors):
+                raise ValueError(f"shape {vectors.shape} for {len(keys)} keys")
+            finite = np.isfinite(vectors).all(axis=1)
+            self._vectors = {
+                str(k): v for k, v, ok in zip(keys, vectors, finite, strict=True) if ok
+            }
+            if not finite.all():
+                raise ValueError(f"{int((~finite).sum())} vectors are not numbers")
+        # A truncated or garbled cache raises zipfile.BadZipFile, EOFError, ValueError...: it is
+        # only a cache, so whatever is wrong with it costs re-embedding, never a start.
+        except Exception as exc:
+            log.warning(
+                "embedding cache %s is damaged (%s); its vectors will be recomputed", path, exc
+            )
+            self._dirty = True
 
     @classmethod
     def for_embedder(cls, index_dir: Path, embedder_name: str, dim: int) -> EmbeddingCache:

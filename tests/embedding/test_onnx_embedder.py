@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-from index.embedder import TorchEmbedder
 from index.onnx_embedder import OnnxEmbedder
+from index.torch_embedder import TorchEmbedder
 
 from .texts import TEXTS
 

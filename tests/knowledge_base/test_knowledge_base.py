@@ -331,7 +331,7 @@ async def test_duplicate_passages_are_collapsed(kb_dir: Path, make_config: Confi
     assert len(texts) == len(set(texts))  # the copy's identical section is not shown twice
 
 
-@pytest.mark.parametrize("damage", ["chunks.json", "vectors.npy", "CURRENT"])
+@pytest.mark.parametrize("damage", ["chunks.txt", "vectors.npy", "CURRENT"])
 async def test_damaged_saved_index_is_rebuilt_not_trusted(
     kb_dir: Path, make_config: Config, damage: str
 ) -> None:

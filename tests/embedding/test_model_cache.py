@@ -1,0 +1,97 @@
+"""A damaged exported model is derived state: detected by its hashes, said once, made again.
+
+Each case damages a real copy of the session's export. Re-exporting takes seconds and a torch
+import, so all but one case re-export by copying the session's (intact) export; one case runs
+the real exporter.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import index.onnx_export as onnx_export
+from index.embedder import load_embedder, model_digest
+from index.onnx_embedder import META_FILE, MODEL_FILE, TOKENIZER_FILE
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "onnx empty": lambda e: (e / MODEL_FILE).write_bytes(b""),
+    "onnx truncated": lambda e: _truncate(e / MODEL_FILE),
+    "onnx garbage": lambda e: (e / MODEL_FILE).write_bytes(b"\x08\x07garbage" * 4096),
+    "metadata garbage": lambda e: (e / META_FILE).write_bytes(b"\x00{not json"),
+    "tokenizer truncated": lambda e: _truncate(e / TOKENIZER_FILE),
+    "model file missing": lambda e: (e / MODEL_FILE).unlink(),
+}
+
+
+@pytest.fixture
+def cache(tmp_path: Path, onnx_cache: Path, model_path: Path) -> Path:
+    """A private copy of the session's export of the bundled model."""
+    entry = onnx_export.cache_entry(model_digest(model_path), onnx_cache)
+    target = tmp_path / "models"
+    shutil.copytree(entry, target / entry.name)
+    return target
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_damaged_export_is_detected_said_once_and_made_again(
+    damage: str,
+    cache: Path,
+    onnx_cache: Path,
+    model_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pristine = onnx_export.cache_entry(model_digest(model_path), onnx_cache)
+    entry = onnx_export.cache_entry(model_digest(model_path), cache)
+    DAMAGE[damage](entry)
+    exports: list[Path] = []
+
+    def copy_export(model: Path, out_dir: Path, *, digest: str | None = None) -> dict[str, Any]:
+        exports.append(out_dir)
+        shutil.copytree(pristine, out_dir)
+        return {}
+
+    monkeypatch.setattr(onnx_export, "export_onnx", copy_export)
+    with caplog.at_level(logging.INFO, logger="index"):
+        embedder = load_embedder(model_path, backend="onnx", cache_dir=cache)
+    assert embedder.encode(["how do I start with docker"]).shape == (1, 384)
+    assert len(exports) == 1
+    said = [r for r in caplog.records if "is damaged" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0].levelno == logging.WARNING
+    assert str(entry) in said[0].getMessage()
+    assert onnx_export.damage(entry) is None
+    assert sorted(p.name for p in cache.iterdir()) == [entry.name]  # nothing left aside
+
+
+def test_intact_export_is_loaded_without_exporting(
+    cache: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_export(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an intact export was made again")
+
+    monkeypatch.setattr(onnx_export, "export_onnx", no_export)
+    embedder = load_embedder(model_path, backend="onnx", cache_dir=cache)
+    assert embedder.encode(["intact"]).shape == (1, 384)
+
+
+@pytest.mark.slow
+def test_garbage_model_is_really_exported_again(cache: Path, model_path: Path) -> None:
+    entry = onnx_export.cache_entry(model_digest(model_path), cache)
+    DAMAGE["onnx garbage"](entry)
+    assert onnx_export.damage(entry) == f"{MODEL_FILE} does not match its hash"
+    embedder = load_embedder(model_path, backend="onnx", cache_dir=cache)
+    assert embedder.encode(["exported again"]).shape == (1, 384)
+    assert onnx_export.damage(entry) is None
