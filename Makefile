@@ -30,6 +30,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/abstention.py
 	$(BIN)/python bench/embedding.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/boost.py

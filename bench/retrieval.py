@@ -3,7 +3,9 @@
     .venv/bin/python bench/retrieval.py [--corpus learning-paths] [--runs 5] [--quick]
 
 For every eval set in bench/eval/*.yaml (corpus `learning-paths` = ../shared/corpora/learning-
-paths, `knowledge` = ./knowledge) it prints, side by side from one run:
+paths, `roadmap-sh` = ../shared/corpora/roadmap-sh, `knowledge` = ./knowledge) it prints, side
+by side from one run (the "abstain" columns here are a fixed cosine threshold per method; the
+knowledge base's calibrated decision and typo handling are measured by bench/abstention.py):
 
 - hit@1, hit@5, MRR@10 (file level) and abstention accuracy for lexical, dense, hybrid and
   RRF, plus hybrid on the fp32 torch reference vectors (quality of the int8 ONNX model);
@@ -47,12 +49,14 @@ from index.search import IndexConfig, KnowledgeBase, open_embedder  # noqa: E402
 CORPORA = {
     "learning-paths": ROOT.parent / "shared" / "corpora" / "learning-paths",
     "knowledge": ROOT / "knowledge",
+    # A real docs tree nobody here wrote (CC BY-NC-ND: evaluation only).
+    "roadmap-sh": ROOT.parent / "shared" / "corpora" / "roadmap-sh",
 }
 OUT = ROOT / "bench" / "out"
 TARGETS = {
     "hit@5": 0.97,
-    "MRR@10": 0.92,
-    "abstention": 0.95,
+    "MRR@10": 0.93,
+    "abstention": 0.96,
     "reload_one_s": 1.0,
     "reload_none_s": 0.2,
     "query_p50_ms": 5.0,

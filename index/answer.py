@@ -7,12 +7,16 @@ The fusion method, its weight and the abstention threshold are measured by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.build import Snapshot
 from index.documents import Answer, Hit
 from index.embedder import Vectors
+
+if TYPE_CHECKING:
+    from index.calibration import Decision
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,9 @@ class Ranking:
     alpha: float = 0.8
     rrf_k: int = 60
     depth: int = 50  # candidates taken from each ranker before fusion
-    # Abstain when the best passage's cosine similarity is below this (calibrated).
+    # Passages below this cosine are not shown next to stronger ones; for method="dense" and the
+    # benchmarks' fixed-threshold baseline, the abstention threshold. The knowledge base's
+    # answer/abstain decision is calibrated per corpus (index/calibration.py).
     min_similarity: float = 0.33
     # For method="lexical" only: abstain below this BM25 score (calibrated).
     min_lexical: float = 3.4
@@ -103,7 +109,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def confidence(hits: list[Hit], ranking: Ranking) -> float:
-    """How strong the best evidence is, on the scale of the method's abstention threshold."""
+    """How strong the best evidence is, on the scale of the method's fixed threshold."""
     if not hits:
         return 0.0
     if ranking.method == "lexical":
@@ -112,7 +118,7 @@ def confidence(hits: list[Hit], ranking: Ranking) -> float:
 
 
 def is_answerable(hits: list[Hit], ranking: Ranking) -> bool:
-    """False when the best evidence is too weak: the knowledge base does not cover it."""
+    """The fixed-threshold decision (the baseline the calibrated one is measured against)."""
     threshold = ranking.min_lexical if ranking.method == "lexical" else ranking.min_similarity
     return bool(hits) and confidence(hits, ranking) >= threshold
 
@@ -123,10 +129,17 @@ def compose(
     snapshot: Snapshot,
     ranking: Ranking,
     top_k: int,
+    decision: Decision | None = None,
 ) -> Answer:
-    """Pick up to `top_k` distinct passages, or abstain with the closest covered topics."""
-    if not is_answerable(hits, ranking):
-        return Answer(question, False, (), suggestions(hits), covered_subjects(snapshot))
+    """Pick up to `top_k` distinct passages, or abstain with the closest covered topics.
+
+    `decision` is the calibrated answer/abstain decision; without it, the fixed threshold.
+    """
+    answered = decision.answered if decision is not None else is_answerable(hits, ranking)
+    confidence = decision.confidence if decision is not None else float(answered)
+    if not answered:
+        covered = covered_subjects(snapshot)
+        return Answer(question, False, (), suggestions(hits), covered, confidence)
     chosen: list[Hit] = []
     kept: list[Vectors] = []
     floor = ranking.min_similarity
@@ -145,7 +158,7 @@ def compose(
         chosen.append(hit)
         if vector is not None:
             kept.append(vector)
-    return Answer(question, True, tuple(h.passage for h in chosen), ())
+    return Answer(question, True, tuple(h.passage for h in chosen), (), (), confidence)
 
 
 def suggestions(hits: list[Hit], limit: int = 3) -> tuple[str, ...]:

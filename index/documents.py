@@ -113,6 +113,8 @@ class Answer:
     # When abstaining: the subjects the whole knowledge base covers (its paths or top sections),
     # so a learner whose question is far off-topic still learns what they can ask about.
     covered: tuple[str, ...] = ()
+    # How sure the knowledge base is that it covers the question (0-1; answers from 0.5).
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)

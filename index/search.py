@@ -18,6 +18,7 @@ from pathlib import Path
 
 from index.answer import Ranking, compose, rank
 from index.build import Builder, Snapshot
+from index.calibration import Calibration, Decision, for_snapshot
 from index.catalog import Catalog
 from index.documents import Answer, Hit, IndexStatus, ReloadReport
 from index.embedder import Embedder, load_embedder
@@ -131,7 +132,9 @@ class KnowledgeBase:
         back on, every file that loads is indexed and the broken ones are reported.
         """
         embedder, builder, snapshot, report = await asyncio.to_thread(_open_sync, config, progress)
-        return cls(config, embedder, builder, snapshot, ranking=ranking, open_report=report)
+        kb = cls(config, embedder, builder, snapshot, ranking=ranking, open_report=report)
+        await asyncio.to_thread(kb._calibration, snapshot)
+        return kb
 
     @property
     def catalog(self) -> Catalog:
@@ -177,8 +180,20 @@ class KnowledgeBase:
         top_k: int,
         boost_module: tuple[str, str] | None,
     ) -> Answer:
-        hits = self._rank(snapshot, question, max(10, top_k * 4), boost_module)
-        return compose(question, hits, snapshot, self.ranking, top_k)
+        calibration = self._calibration(snapshot)
+        checked = calibration.check(question)
+        hits = self._rank(snapshot, checked.text, max(10, top_k * 4), boost_module)
+        decision = calibration.decide(checked, hits)
+        return compose(question, hits, snapshot, self.ranking, top_k, decision)
+
+    def _calibration(self, snapshot: Snapshot, previous: Snapshot | None = None) -> Calibration:
+        """Speller and answer/abstain scale of a snapshot (computed once, index/calibration.py)."""
+        return for_snapshot(snapshot, self._embedder, self.ranking, self.config.home, previous)
+
+    def _search_sync(self, snapshot: Snapshot, question: str, limit: int) -> list[Hit]:
+        # Typos are corrected against the corpus's vocabulary before embedding and BM25.
+        text = self._calibration(snapshot).check(question).text
+        return self._rank(snapshot, text, limit)
 
     def _rank(
         self,
@@ -203,16 +218,27 @@ class KnowledgeBase:
         if not question:
             return []
         snapshot = self._snapshot
-        return await asyncio.to_thread(self._rank, snapshot, question, max(1, top_k))
+        return await asyncio.to_thread(self._search_sync, snapshot, question, max(1, top_k))
 
-    def answerable(self, hits: list[Hit]) -> bool:
-        """Whether `ask` would answer given these hits (the search contract's `answered`).
+    async def judge(self, question: str, hits: list[Hit]) -> Decision:
+        """What `ask` would decide for `question` given its `search` hits, and how confident.
 
         Pass the result of `search(..., top_k=5)` or more: the decision looks at the top five.
         """
-        from index.answer import is_answerable
+        self._check_open()
+        question = " ".join(question.split())
+        snapshot = self._snapshot
 
-        return is_answerable(hits, self.ranking)
+        def run() -> Decision:
+            calibration = self._calibration(snapshot)
+            return calibration.decide(calibration.check(question), hits)
+
+        return await asyncio.to_thread(run)
+
+    def answerable(self, hits: list[Hit], question: str = "") -> bool:
+        """Whether `ask` would answer `question` given these hits (see `judge`)."""
+        calibration = self._calibration(self._snapshot)
+        return calibration.decide(calibration.check(question), hits).answered
 
     async def reload(self, *, progress: Progress | None = None) -> ReloadReport:
         """Re-read the folders and swap in the new index; never raises for bad knowledge.
@@ -229,6 +255,8 @@ class KnowledgeBase:
                 )
                 report = result.report
                 if result.snapshot is not None:
+                    # Calibrated before the swap: no question waits for it.
+                    await asyncio.to_thread(self._calibration, result.snapshot, self._snapshot)
                     self._snapshot = result.snapshot
             except Exception as exc:
                 # Disk full, an unreadable index folder, a bug: the old index stays and the

@@ -204,9 +204,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     """Ranked passages per question. With --json, one object per line (a stable contract):
 
-    {"question": str, "answered": bool, "results": [{"source": path relative to its knowledge
-    folder, "title": str, "section": str, "url": str | null, "score": float}, ...]}, best first;
-    `answered` is what `ask` would decide (it abstains when false).
+    {"question": str, "answered": bool, "confidence": float, "results": [{"source": path
+    relative to its knowledge folder, "title": str, "section": str, "url": str | null, "score":
+    float}, ...]}, best first; `answered` is what `ask` would decide (it abstains when false),
+    `confidence` (0-1) how sure it is that the knowledge base covers the question.
     """
     questions = [q for q in args.question if q.strip()]
     from_stdin = not questions
@@ -226,9 +227,11 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
                 ranked = await kb.search(question, top_k=max(args.top_k, 5))
                 hits = ranked[: args.top_k]
                 if args.json:
+                    decision = await kb.judge(question, ranked)
                     record = {
                         "question": question,
-                        "answered": kb.answerable(ranked),
+                        "answered": decision.answered,
+                        "confidence": round(decision.confidence, 3),
                         "results": [
                             {
                                 "source": h.chunk.citation.source,

@@ -51,9 +51,12 @@ def test_search_json_contract(
         "what is a good lasagna recipe",
     ]
     first, off_topic = records
-    assert set(first) == {"question", "answered", "results"}
+    assert set(first) == {"question", "answered", "confidence", "results"}
     assert first["answered"] is True
     assert off_topic["answered"] is False
+    # Confidence (0-1) beside the decision: answered from 0.5 on.
+    assert 0.5 <= first["confidence"] <= 1.0
+    assert 0.0 <= off_topic["confidence"] < 0.5
     assert len(first["results"]) == 3
     for result in first["results"]:
         assert set(result) == {"source", "title", "section", "url", "score"}

@@ -8,28 +8,41 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.knowledge_base.conftest import HERE, LEARNING_PATHS, needs_corpora
+from tests.knowledge_base.conftest import CORPORA, HERE, LEARNING_PATHS, needs_corpora
 
 REPO = HERE.parents[1]
+KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
+
+
+def _questions(name: str) -> list[dict[str, object]]:
+    data = yaml.safe_load((REPO / "bench" / "eval" / name).read_text(encoding="utf-8"))
+    questions: list[dict[str, object]] = data["questions"]
+    return questions
 
 
 @pytest.mark.parametrize(
-    ("name", "corpus"),
+    ("name", "corpus", "on_topic", "off_topic"),
     [
-        pytest.param("knowledge.yaml", REPO / "knowledge", id="knowledge"),
+        pytest.param("knowledge.yaml", REPO / "knowledge", 80, 30, id="knowledge"),
         pytest.param(
-            "learning-paths.yaml", LEARNING_PATHS, id="learning-paths", marks=needs_corpora
+            "learning-paths.yaml", LEARNING_PATHS, 80, 30, id="learning-paths", marks=needs_corpora
+        ),
+        pytest.param(
+            "roadmap-sh.yaml", CORPORA / "roadmap-sh", 95, 25, id="roadmap-sh", marks=needs_corpora
         ),
     ],
 )
-def test_eval_set_is_large_varied_and_points_at_real_files(name: str, corpus: Path) -> None:
-    data = yaml.safe_load((REPO / "bench" / "eval" / name).read_text(encoding="utf-8"))
-    questions = data["questions"]
-    kinds = Counter(q["kind"] for q in questions)
-    assert sum(1 for q in questions if q["relevant"]) >= 80
-    assert kinds["off-topic"] >= 15
-    assert {"paraphrase", "typo", "keyword", "multi", "vague"} <= set(kinds)
-    texts = [q["q"].casefold() for q in questions]
+def test_eval_set_is_large_varied_and_points_at_real_files(
+    name: str, corpus: Path, on_topic: int, off_topic: int
+) -> None:
+    questions = _questions(name)
+    kinds = Counter(str(q["kind"]) for q in questions)
+    assert sum(1 for q in questions if q["relevant"]) >= on_topic
+    assert kinds["off-topic"] >= off_topic
+    assert set(kinds) == KINDS | {"off-topic"}
+    # Off-topic questions have no relevant file and every on-topic one has at least one.
+    assert all((q["kind"] == "off-topic") == (not q["relevant"]) for q in questions)
+    texts = [str(q["q"]).casefold() for q in questions]
     assert len(texts) == len(set(texts))
-    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]
+    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
     assert missing == []

@@ -1,0 +1,166 @@
+"""Question words checked against the corpus's own vocabulary: typos fixed, unknown words kept.
+
+A learner types "reccomended corse for machien lerning". Each word that is not a word of the
+knowledge base is looked up with symspellpy (symmetric-delete, Damerau-OSA distance) among the
+corpus's words: the closest, then the most frequent, wins. The corrected question is what both
+the model and BM25 read, so two or three typos no longer sink the embedding.
+
+Only words that are not real English are corrected: "profiles", "swift" or "unity" missing from
+a corpus are not typos of "provides", "shift" or "unit". How common a word is in English comes
+from the frequency list symspellpy ships (82,765 words counted in a large English corpus).
+Words shorter than four letters are never corrected ("bgp" is not a typo of "gpu").
+
+A topic word that matches nothing in the corpus, even after correction and stemming, is
+reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
+is evidence that the question is not covered (index/calibration.py weighs it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_WORD = re.compile(r"[a-z][a-z0-9'+#.-]*[a-z0-9+#]|[a-z]")
+# English words at least this common (per billion words; about the 600 most frequent: "how",
+# "does", "really", "work") carry no topic: never unknown evidence, never corrected.
+_COMMON_PER_BILLION = 150_000
+# A word this common in English is not a typo even when the corpus lacks it.
+_REAL_WORD_PER_BILLION = 1_000
+_MIN_CORRECT_LEN = 4
+# Words absent from English altogether may be two edits away from this length on
+# ("reccomended"); others one edit ("corse", "lerning").
+_TWO_EDITS_LEN = 8
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A question after spelling: the text to search with and what was found in it."""
+
+    question: str  # as asked
+    text: str  # with misspelt words corrected
+    corrections: tuple[tuple[str, str], ...]  # (as typed, corrected)
+    known: tuple[str, ...]  # topic words the corpus uses (after correction)
+    unknown: tuple[str, ...]  # topic words the corpus never uses
+
+
+@cache
+def _english() -> tuple[dict[str, int], int]:
+    """symspellpy's English word counts and their total."""
+    path = resources.files("symspellpy") / "frequency_dictionary_en_82_765.txt"
+    counts: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, count = line.partition(" ")
+        counts[word] = int(count)
+    return counts, sum(counts.values())
+
+
+def _per_billion(word: str) -> float:
+    counts, total = _english()
+    return counts.get(word, 0) * 1e9 / total
+
+
+def is_common(word: str) -> bool:
+    """True for everyday English words ("how", "does", "really") that carry no topic."""
+    return _per_billion(word) >= _COMMON_PER_BILLION
+
+
+def _max_edits(word: str) -> int:
+    """How many edits away a misspelt word may be from its correction (0: leave it)."""
+    if len(word) < _MIN_CORRECT_LEN or not word.isalpha():
+        return 0
+    frequency = _per_billion(word)
+    if frequency >= _REAL_WORD_PER_BILLION:
+        return 0
+    return 2 if frequency == 0 and len(word) >= _TWO_EDITS_LEN else 1
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words as the speller sees them (keeps "c++", "node.js", "kube-proxy")."""
+    return _WORD.findall(text.lower())
+
+
+@cache
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stems(items: list[str]) -> list[str]:
+    """English stems (PyStemmer, the stemmer BM25 uses)."""
+    out: list[str] = _stemmer().stemWords(items)
+    return out
+
+
+class Speller:
+    """The vocabulary of one knowledge base: corrects question words, says which are unknown."""
+
+    def __init__(self, passages: Iterable[str]) -> None:
+        """Count words and, per stem, the passages using it (`passages`: one text per chunk)."""
+        counts: Counter[str] = Counter()
+        per_passage: list[set[str]] = []
+        for text in passages:
+            found = words(text)
+            counts.update(found)
+            per_passage.append(set(found))
+        self._counts = counts
+        vocabulary = list(counts)
+        stem_of = dict(zip(vocabulary, stems(vocabulary), strict=True))
+        df: Counter[str] = Counter()
+        for passage in per_passage:
+            df.update({stem_of[w] for w in passage})
+        self._df = df
+        self._passages = len(per_passage)
+        self._symspell: Any = None
+        self._lock = threading.Lock()
+
+    def idf(self, word: str) -> float:
+        """How distinctive a word is in this corpus (a word it never uses is the most)."""
+        n = self._df.get(stems([word])[0], 0)
+        return math.log((self._passages + 1) / (n + 0.5))
+
+    def _lookup(self, word: str, distance: int) -> str | None:
+        from symspellpy import SymSpell, Verbosity
+
+        with self._lock:  # built on first need: most questions have no typo
+            if self._symspell is None:
+                symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                for w, n in self._counts.items():
+                    if len(w) >= _MIN_CORRECT_LEN - 1 and w.isalpha():
+                        symspell.create_dictionary_entry(w, n)
+                self._symspell = symspell
+        found = self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
+        if not found:
+            return None
+        # All at the closest distance: the word the corpus uses most, then alphabetical.
+        best = min(found, key=lambda s: (-s.count, s.term))
+        term: str = best.term
+        return term
+
+    def check(self, question: str) -> Checked:
+        """The question with misspelt words replaced by corpus words, and its unknown words."""
+        fixed: dict[str, str] = {}
+        known: list[str] = []
+        unknown: list[str] = []
+        for word in dict.fromkeys(words(question)):
+            if is_common(word) or word.isdigit():
+                continue
+            if word in self._counts or self._df.get(stems([word])[0]):
+                known.append(word)
+            elif (distance := _max_edits(word)) and (fix := self._lookup(word, distance)):
+                fixed[word] = fix
+                known.append(fix)
+            else:
+                unknown.append(word)
+        text = question
+        if fixed:
+            pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixed)) + r")\b", re.IGNORECASE)
+            text = pattern.sub(lambda m: fixed[m.group(0).lower()], question)
+        return Checked(question, text, tuple(fixed.items()), tuple(known), tuple(unknown))
