@@ -17,11 +17,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from index.articles import category_labels
 from index.catalog import Catalog, load_catalog
 from index.changes import digests, scan
 from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key, enforce_passage_limits
 from index.documents import Chunk, Document, ReloadReport
 from index.embedding_api import Embedder, Vectors
+from index.files import DEFAULT_LIMITS
+from index.files import scan as scan_folder
 from index.lexical import LexicalIndex, tokenize
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
@@ -343,8 +346,10 @@ class Builder:
     def _load_all(self) -> Loaded:
         """Every file through the loader (unchanged articles come from its parse cache)."""
         knowledge = load_knowledge(self.folders, cache=self._parsed)
-        documents = {_doc_id(self.folders, d): d.digest for d in knowledge.documents}
-        chunks = self._chunk(knowledge.documents)
+        # By folder, then source: the order `_load_articles` keeps, so both give the same rows.
+        ordered = sorted(knowledge.documents, key=lambda d: _doc_order(_doc_id(self.folders, d)))
+        documents = {_doc_id(self.folders, d): d.digest for d in ordered}
+        chunks = self._chunk(ordered)
         return documents, chunks, knowledge.catalog, list(knowledge.problems), None
 
     def _load_articles(self, previous: Snapshot, changed: set[str]) -> Loaded:
@@ -356,12 +361,15 @@ class Builder:
         """
         problems: list[Problem] = []
         fresh: list[Document] = []
+        labels: dict[Path, dict[Path, str]] = {}  # Docusaurus category labels, per folder
         for key in sorted(changed):
             i, source = key.split(":", 1)
             folder = self.folders[int(i)]
             path = folder / source
+            if folder not in labels:
+                labels[folder] = category_labels(scan_folder(folder), DEFAULT_LIMITS, problems)
             if os.path.lexists(path):  # links and pipes too: the loader refuses them by name
-                doc = load_article(path, folder, previous.catalog, problems)
+                doc = load_article(path, folder, previous.catalog, problems, labels=labels[folder])
                 if doc is not None:
                     fresh.append(doc)
         touched = {(int(k.split(":", 1)[0]), k.split(":", 1)[1]) for k in changed}
