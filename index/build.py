@@ -29,7 +29,7 @@ from index.lexical import LexicalIndex, tokenize
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
-from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, save
+from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, row_blocks, save
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +78,15 @@ class Snapshot:
 def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
     """A FAISS inner-product index over `vectors` and a read-only view of its storage.
 
-    Rows are copied in slices, so memory-mapped vectors are read once and never held twice.
+    Rows are copied in slices (read from the file when `vectors` is a saved one), so the
+    vectors are held once, by FAISS.
     """
     import faiss
 
     n, dim = vectors.shape
     dense = faiss.IndexFlatIP(dim)
-    for start in range(0, n, _ADD_SLICE):
-        dense.add(np.ascontiguousarray(vectors[start : start + _ADD_SLICE], dtype=np.float32))
+    for block in row_blocks(vectors, _ADD_SLICE):
+        dense.add(block)
     if n == 0:
         view: Vectors = np.zeros((0, dim), dtype=np.float32)
     else:
