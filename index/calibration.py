@@ -12,7 +12,8 @@ of evidence, each measured against the corpus the question is asked of:
    1 of the scale: `scaled = (cosine - off_topic) / (headings - off_topic)`.
 2. **Whether the corpus knows the question's words.** The share of the question's topic words,
    weighted by how distinctive each is in the corpus (IDF; a word the corpus never uses weighs
-   most), that appear nowhere in the corpus even after spelling correction (index/spelling.py).
+   the most IDF times its rarity in English), that appear nowhere in the corpus even after
+   spelling correction (index/spelling.py, `Speller.weight`).
    "how does postgresql autovacuum decide when to run" on a tree that mentions PostgreSQL but
    never autovacuum scores high here.
 
@@ -53,9 +54,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Fitted by bench/abstention.py (all three eval sets; see its output for the held-out figures).
-BIAS = -1.68
-W_SCALED = 8.89
-W_UNKNOWN = -2.64
+BIAS = -1.79
+W_SCALED = 8.90
+W_UNKNOWN = -5.55
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
@@ -128,7 +129,7 @@ class Calibration:
 
     def unknown_share(self, checked: Checked) -> float:
         """IDF-weighted share of the question's topic words that the corpus never uses."""
-        weights = {w: self.speller.idf(w) for w in (*checked.known, *checked.unknown)}
+        weights = {w: self.speller.weight(w) for w in (*checked.known, *checked.unknown)}
         total = sum(weights.values())
         return sum(weights[w] for w in checked.unknown) / total if total > 0 else 0.0
 

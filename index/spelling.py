@@ -37,6 +37,7 @@ _MIN_CORRECT_LEN = 4
 # Words absent from English altogether may be two edits away from this length on
 # ("reccomended"); others one edit ("corse", "lerning").
 _TWO_EDITS_LEN = 8
+_MIN_SPLIT_PART = 3  # "crossvalidation" = "cross validation"; no one- or two-letter pieces
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Checked:
     question: str  # as asked
     text: str  # with misspelt words corrected
     corrections: tuple[tuple[str, str], ...]  # (as typed, corrected)
-    known: tuple[str, ...]  # topic words the corpus uses (after correction)
+    known: tuple[str, ...]  # words the corpus uses (after correction)
     unknown: tuple[str, ...]  # topic words the corpus never uses
 
 
@@ -64,6 +65,12 @@ def _english() -> tuple[dict[str, int], int]:
 def _per_billion(word: str) -> float:
     counts, total = _english()
     return counts.get(word, 0) * 1e9 / total
+
+
+def rarity(word: str) -> float:
+    """How rare a word is in English, 0 (the commonest) to 1 (never seen: "autovacuum")."""
+    counts, total = _english()
+    return math.log(total / max(counts.get(word, 0), 1)) / math.log(total)
 
 
 def is_common(word: str) -> bool:
@@ -126,8 +133,19 @@ class Speller:
         n = self._df.get(stems([word])[0], 0)
         return math.log((self._passages + 1) / (n + 0.5))
 
-    def _lookup(self, word: str, distance: int) -> str | None:
-        from symspellpy import SymSpell, Verbosity
+    def weight(self, word: str) -> float:
+        """What a question word says about the topic: its IDF in the corpus; for a word the
+        corpus never uses, the highest IDF scaled by how rare the word is in English (a
+        missing "autovacuum" says more than a missing "terrible")."""
+        if self._knows(word):
+            return self.idf(word)
+        return self.idf(word) * rarity(word)
+
+    def _knows(self, word: str) -> bool:
+        return word in self._counts or bool(self._df.get(stems([word])[0]))
+
+    def _dictionary(self) -> Any:
+        from symspellpy import SymSpell
 
         with self._lock:  # built on first need: most questions have no typo
             if self._symspell is None:
@@ -136,7 +154,24 @@ class Speller:
                     if len(w) >= _MIN_CORRECT_LEN - 1 and w.isalpha():
                         symspell.create_dictionary_entry(w, n)
                 self._symspell = symspell
-        found = self._symspell.lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
+            return self._symspell
+
+    def _split(self, word: str) -> list[str]:
+        """Corpus words run together ("crossvalidation"), or [] when it is not that."""
+        if len(word) < 2 * _MIN_SPLIT_PART or not word.isalpha() or _per_billion(word) > 0:
+            return []  # "profiles" is a word, not "pro files"
+        dictionary = self._dictionary()
+        if not dictionary.words:
+            return []  # symspellpy's segmentation raises StopIteration on an empty dictionary
+        parts: list[str] = dictionary.word_segmentation(word, 0).corrected_string.split()
+        if len(parts) < 2 or any(len(p) < _MIN_SPLIT_PART or p not in self._counts for p in parts):
+            return []
+        return parts
+
+    def _lookup(self, word: str, distance: int) -> str | None:
+        from symspellpy import Verbosity
+
+        found = self._dictionary().lookup(word, Verbosity.CLOSEST, max_edit_distance=distance)
         if not found:
             return None
         # All at the closest distance: the word the corpus uses most, then alphabetical.
@@ -150,13 +185,18 @@ class Speller:
         known: list[str] = []
         unknown: list[str] = []
         for word in dict.fromkeys(words(question)):
-            if is_common(word) or word.isdigit():
+            if word.isdigit():
                 continue
-            if word in self._counts or self._df.get(stems([word])[0]):
-                known.append(word)
+            if self._knows(word):
+                known.append(word)  # everyday words too: their low IDF says how little
+            elif is_common(word):
+                continue  # an everyday word the corpus happens not to use is no evidence
             elif (distance := _max_edits(word)) and (fix := self._lookup(word, distance)):
                 fixed[word] = fix
                 known.append(fix)
+            elif parts := self._split(word):
+                fixed[word] = " ".join(parts)
+                known.extend(parts)
             else:
                 unknown.append(word)
         text = question

@@ -147,3 +147,16 @@ def test_speller_fixes_typos_against_the_corpus_and_keeps_real_words() -> None:
     assert speller.check("how does it really work").unknown == ()
     # A word is known through its stem: the corpus says "learning", the learner "learn".
     assert speller.check("learn regression").unknown == ()
+
+
+def test_speller_of_an_empty_corpus_knows_no_word() -> None:
+    checked = Speller([]).check("crossvalidation with reccomended settings")
+    assert checked.text == "crossvalidation with reccomended settings"
+    assert set(checked.unknown) == {"crossvalidation", "reccomended", "settings"}
+
+
+def test_speller_splits_corpus_words_run_together() -> None:
+    speller = Speller(["Cross validation splits the data into folds."])
+    checked = speller.check("what is crossvalidation")
+    assert checked.text == "what is cross validation"
+    assert checked.unknown == ()
