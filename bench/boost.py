@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.retrieval import Question, file_ranking, load_eval  # noqa: E402
 from index.answer import Ranking, confidence, rank  # noqa: E402
-from index.build import Snapshot  # noqa: E402
 from index.search import KnowledgeBase  # noqa: E402
+from index.snapshot import Snapshot  # noqa: E402
 
 EVAL = ROOT / "bench" / "eval" / "knowledge.yaml"
 DATA = ROOT / "data" / "bench" / "boost"

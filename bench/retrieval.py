@@ -41,10 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from index.answer import Ranking, confidence, rank  # noqa: E402
-from index.build import Snapshot, make_snapshot  # noqa: E402
 from index.documents import Hit  # noqa: E402
 from index.loader import text_files  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase, open_embedder  # noqa: E402
+from index.snapshot import Snapshot, make_snapshot  # noqa: E402
 
 CORPORA = {
     "learning-paths": ROOT.parent / "shared" / "corpora" / "learning-paths",

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.build import Snapshot
 from index.documents import Answer, Hit
 from index.embedder import Vectors
+from index.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from index.calibration import Decision

@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,7 +29,8 @@ from index.lexical import LexicalIndex, tokenize
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
-from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, row_blocks, save
+from index.snapshot import Snapshot, make_snapshot
+from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, save
 
 log = logging.getLogger(__name__)
 
@@ -39,98 +40,7 @@ T = TypeVar("T")
 # those were (None: every file went through the loader).
 Loaded = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
 _EMBED_SLICE = 64  # chunks per encode call: the progress callback fires between slices
-_ADD_SLICE = 8192  # rows copied into FAISS at a time
 _CACHE_MIN = 32  # passages to embed below which the embedding cache is left alone
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything one version of the index needs to answer, shared read-only between threads."""
-
-    chunks: tuple[Chunk, ...]
-    vectors: Vectors  # read-only view of the FAISS index's own storage (no second copy)
-    dense: Any  # faiss.IndexFlatIP over `vectors`; FAISS id == row == chunk position
-    lexical: LexicalIndex
-    catalog: Catalog
-    documents: dict[str, str]  # "<folder>:<source>" -> digest
-    files: Mapping[str, FileState]  # every knowledge file when built
-    built_at: datetime
-    stats: dict[str, Any] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)  # chunk key -> row
-    scanned_at_ns: int = 0  # when `files` was read (see index.changes)
-    tokens: tuple[int, ...] = ()  # word pieces of each chunk, when known
-    encoded: EncodedChunks | None = field(default=None, compare=False, repr=False)
-    _derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
-
-    def vector(self, key: str) -> Vectors | None:
-        """The vector of the chunk with this content key."""
-        row = self.rows.get(key)
-        return None if row is None else self.vectors[row]
-
-    def derived(self, name: str, compute: Callable[[], T]) -> T:
-        """`compute()`, worked out once per snapshot (for figures over every passage)."""
-        if name not in self._derived:
-            self._derived[name] = compute()
-        value: T = self._derived[name]
-        return value
-
-
-def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
-    """A FAISS inner-product index over `vectors` and a read-only view of its storage.
-
-    Rows are copied in slices (read from the file when `vectors` is a saved one), so the
-    vectors are held once, by FAISS.
-    """
-    import faiss
-
-    n, dim = vectors.shape
-    dense = faiss.IndexFlatIP(dim)
-    for block in row_blocks(vectors, _ADD_SLICE):
-        dense.add(block)
-    if n == 0:
-        view: Vectors = np.zeros((0, dim), dtype=np.float32)
-    else:
-        view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
-    view.flags.writeable = False
-    return dense, view
-
-
-def make_snapshot(
-    chunks: Sequence[Chunk],
-    vectors: Vectors,
-    catalog: Catalog,
-    documents: dict[str, str],
-    files: Mapping[str, FileState],
-    built_at: datetime,
-    stats: dict[str, Any] | None = None,
-    lexical: LexicalIndex | None = None,
-    scanned_at_ns: int = 0,
-    tokens: Sequence[int] = (),
-    encoded: EncodedChunks | None = None,
-) -> Snapshot:
-    """Wrap chunks and their vectors with a FAISS inner-product index and a BM25 index.
-
-    `lexical` is the BM25 index of these chunks when the caller has it (loaded or updated).
-    """
-    dense, view = dense_index(vectors)
-    if lexical is None:
-        lexical = LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
-    rows = {c.key: i for i, c in enumerate(chunks)}
-    return Snapshot(
-        tuple(chunks),
-        view,
-        dense,
-        lexical,
-        catalog,
-        documents,
-        files,
-        built_at,
-        stats or {},
-        rows,
-        scanned_at_ns,
-        tuple(tokens),
-        encoded,
-    )
 
 
 @dataclass

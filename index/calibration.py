@@ -48,8 +48,8 @@ from index.documents import Hit
 from index.spelling import Checked, Speller
 
 if TYPE_CHECKING:
-    from index.build import Snapshot
     from index.embedder import Embedder
+    from index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 

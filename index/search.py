@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index.answer import Ranking, compose, rank
-from index.build import Builder, Snapshot
+from index.build import Builder
 from index.calibration import Calibration, Decision, for_snapshot
 from index.catalog import Catalog
 from index.documents import Answer, Hit, IndexStatus, ReloadReport
 from index.embedder import Embedder, load_embedder
 from index.problems import KnowledgeError, Problem
+from index.snapshot import Snapshot
 from index.store import index_home
 
 log = logging.getLogger(__name__)
