@@ -353,7 +353,13 @@ def _open_sync(
     )
     snapshot = builder.open_persisted()
     if snapshot is not None:
-        result = builder.build(snapshot, progress=progress)
+        try:
+            result = builder.build(snapshot, progress=progress)
+        except OSError as exc:
+            # A full disk or a read-only index folder: the saved index still answers.
+            problem = Problem(config.home, None, f"cannot save the updated index: {_reason(exc)}")
+            log.warning("knowledge not reloaded, the saved index answers: %s", problem)
+            return embedder, builder, snapshot, ReloadReport(False, errors=(problem,))
         if result.snapshot is None:
             for problem in result.report.errors:
                 log.warning("knowledge not reloaded, the saved index answers: %s", problem)
@@ -365,9 +371,18 @@ def _open_sync(
             time.perf_counter() - started,
         )
         return embedder, builder, result.snapshot, changed
-    result = builder.build(None, allow_errors=True, progress=progress)
+    try:
+        result = builder.build(None, allow_errors=True, progress=progress)
+    except OSError as exc:
+        problem = Problem(config.home, None, f"cannot save the search index: {_reason(exc)}")
+        raise KnowledgeError([problem]) from exc
     if result.snapshot is None:  # only when allow_errors could not help
         raise KnowledgeError(list(result.report.errors))
     for problem in result.report.warnings:
         log.warning("%s", problem)
     return embedder, builder, result.snapshot, result.report
+
+
+def _reason(exc: OSError) -> str:
+    """An OSError as a person reads it ("No space left on device"), without errno noise."""
+    return exc.strerror or str(exc)

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
-import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from bot.cli import main
 from bot.errors import DatabaseBusy, DatabaseDamaged, DatabaseFull, StorageError
 from bot.storage.db import Database
 from bot.study.service import StudyServices
+from tests.disks import tiny_disk
 from tests.study.conftest import CATALOG, Clock
 
 G1, ALICE = 1_180_000_000_000_000_123, 42
@@ -103,27 +102,6 @@ async def test_a_damaged_checkins_page_is_named_with_the_way_back(
         await db.close()
 
 
-@contextlib.contextmanager
-def _tiny_disk(folder: Path, size: str) -> Iterator[bool]:
-    """A tmpfs of `size` at `folder` when this process may mount one (root); False otherwise."""
-    folder.mkdir()
-    mounted = (
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-        if os.geteuid() == 0
-        else False
-    )
-    try:
-        yield mounted
-    finally:
-        if mounted:
-            subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
     with filler.open("wb") as out, contextlib.suppress(OSError):
@@ -137,7 +115,7 @@ async def test_a_full_disk_saves_nothing_half_written_and_says_so(
     tmp_path: Path, clock: Clock
 ) -> None:
     disk = tmp_path / "disk"
-    with _tiny_disk(disk, "2m") as mounted:
+    with tiny_disk(disk, "2m") as mounted:
         db = await Database.open(disk / "waypoint.sqlite3")
         try:
             service = await _learner_with_checkins(db, clock, 20)
