@@ -121,6 +121,12 @@ class Database:
         """
         return self._backend.transaction()
 
+    def exclusive(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Hold the named lock `key` for the block across every process sharing the database
+        (PostgreSQL advisory lock; SQLite: this process). Unlike `transaction()` it does not
+        stop writers, so it can guard slow work such as rebuilding the knowledge base."""
+        return self._backend.exclusive(key)
+
     # The methods below return the backend's coroutine directly: no extra frame per statement.
 
     def execute(self, sql: str, params: Params = ()) -> Coroutine[Any, Any, Executed]:

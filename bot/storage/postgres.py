@@ -250,6 +250,18 @@ class PostgresBackend:
             await self._pool.release(conn)
 
     @asynccontextmanager
+    async def exclusive(self, key: int) -> AsyncIterator[None]:
+        """Hold advisory lock `key` across every process for the block (a long one, such as a
+        knowledge reload) without taking the write lock: other writers go on meanwhile.
+
+        Transaction-scoped on a connection of its own, so a cancelled task or a lost connection
+        releases it (the pool's reset rolls back)."""
+        with _translated(self.where):
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+                yield
+
+    @asynccontextmanager
     async def _connection(self) -> AsyncIterator[PoolConnectionProxy[Record]]:
         current = _inside.get()
         if current is not None and current[0] == id(self):

@@ -83,6 +83,7 @@ class SqliteBackend:
         self._lock = asyncio.Lock()
         self._closed = False
         self._callbacks: dict[str, list[Callable[[str | None], None]]] = {}
+        self._exclusive: dict[int, asyncio.Lock] = {}
 
     @classmethod
     async def open(
@@ -162,6 +163,13 @@ class SqliteBackend:
                     raise
             finally:
                 _inside.reset(token)
+
+    @asynccontextmanager
+    async def exclusive(self, key: int) -> AsyncIterator[None]:
+        """Hold lock `key` for the block, in this process (an SQLite file serves one bot
+        process); writers go on meanwhile."""
+        async with self._exclusive.setdefault(key, asyncio.Lock()):
+            yield
 
     def _for_reading(self) -> aiosqlite.Connection:
         return self._writer if _inside.get() == id(self) else self._reader
