@@ -137,8 +137,9 @@ class SqliteBackend:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` if the block raises."""
+    async def transaction(self, learner: tuple[int, int] | None = None) -> AsyncIterator[None]:
+        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` if the block raises (SQLite has one
+        writer at a time whatever `learner` says)."""
         if _inside.get() == id(self):
             yield
             return
