@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.config import Settings
 
 if TYPE_CHECKING:
+    from bot.admin.service import KnowledgeSync
     from bot.qa.service import QuestionService
     from bot.storage.db import Database
     from bot.study.service import StudyServices
@@ -38,6 +39,9 @@ class Services:
     questions: QuestionService | None = None
     # False when the knowledge base was handed in already open: its owner closes it.
     owns_knowledge: bool = True
+    # Keeps this process on the knowledge generation of the others (a bot starts it; CLI
+    # verbs never do, so a one-off command is not counted as a running process).
+    knowledge_sync: KnowledgeSync | None = None
     _closed: bool = field(default=False, repr=False)
 
     async def close(self) -> None:
@@ -45,6 +49,8 @@ class Services:
         if self._closed:
             return
         self._closed = True
+        if self.knowledge_sync is not None:
+            await self.knowledge_sync.close()
         if self.knowledge is not None and self.owns_knowledge:
             await self.knowledge.close()
         await self.db.close()
@@ -112,9 +118,12 @@ async def open_services(
         await db.close()
         raise
     questions = None
+    sync = None
     if knowledge is not None:
+        from bot.admin.service import KnowledgeSync
         from bot.qa.service import QuestionService
 
+        sync = KnowledgeSync(knowledge, db)
         questions = QuestionService(
             knowledge,
             db,
@@ -123,7 +132,7 @@ async def open_services(
             cooldown_seconds=settings.ask_cooldown_seconds,
         )
     log.info("services ready (knowledge base %s)", "loaded" if knowledge else "not loaded")
-    return Services(settings, db, study, knowledge, questions, owns_knowledge)
+    return Services(settings, db, study, knowledge, questions, owns_knowledge, sync)
 
 
 def _catalog_source(settings: Settings, knowledge: KnowledgeBase | None) -> Callable[[], Catalog]:

@@ -82,8 +82,15 @@ class WaypointBot(commands.Bot):
         button = feedback_buttons(questions, self.errors)
         self.add_dynamic_items(button)
         await self.add_cog(AskCog(self, questions, button, self.errors))
+        if services.knowledge_sync is not None:
+            await services.knowledge_sync.start()  # follow /kb reload in other processes
         await self.add_cog(
-            ModerationCog(services.knowledge, questions, self.settings.moderator_role)
+            ModerationCog(
+                services.knowledge,
+                questions,
+                self.settings.moderator_role,
+                sync=services.knowledge_sync,
+            )
         )
         await self.add_cog(StudyCog(study.plans, study.checkins, study.progress, study.learners))
         await self.add_cog(CommunityCog(self, study.community))

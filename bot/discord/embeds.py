@@ -166,8 +166,13 @@ def problem_lines(problems: Iterable[Problem], roots: tuple[Path, ...], limit: i
     return text
 
 
-def reload_embed(report: ReloadReport, roots: tuple[Path, ...] = ()) -> discord.Embed:
-    """The result of `/kb reload`."""
+def reload_embed(
+    report: ReloadReport,
+    roots: tuple[Path, ...] = (),
+    *,
+    switched: tuple[int, int] | None = None,
+) -> discord.Embed:
+    """The result of `/kb reload` (with several processes, how many switched)."""
     if not report.ok:
         embed = discord.Embed(
             title="Reload failed — the previous knowledge base is still answering",
@@ -200,6 +205,17 @@ def reload_embed(report: ReloadReport, roots: tuple[Path, ...] = ()) -> discord.
         embed.add_field(
             name=f"Warnings ({len(report.warnings)})",
             value=problem_lines(report.warnings, roots, FIELD_VALUE_MAX),
+            inline=False,
+        )
+    if switched is not None:
+        done, running = switched
+        embed.add_field(
+            name="Processes",
+            value=f"{done} of {running} running processes switched"
+            if done >= running
+            else f"{done} of {running} running processes switched so far; the others "
+            "switch once they have re-read their knowledge folders (within a minute, "
+            "or see their logs)",
             inline=False,
         )
     embed.set_footer(text=f"Took {report.seconds:.2f} s")

@@ -112,14 +112,24 @@ class Database:
         connection means anything may have changed (notices are not replayed)."""
         await self._backend.listen(channel, callback)
 
-    def transaction(self) -> AbstractAsyncContextManager[None]:
+    def transaction(
+        self, *, learner: tuple[int, int] | None = None
+    ) -> AbstractAsyncContextManager[None]:
         """`BEGIN` … `COMMIT`, or `ROLLBACK` if the block raises.
 
         Nested use inside the same task joins the outer transaction (no savepoint). Every other
         writer, in this process or another, waits while the block runs, so keep it to SQL: no
-        network calls inside.
+        network calls inside. `learner=(scope, user_id)` promises the block touches only that
+        learner's rows: on PostgreSQL other learners' such transactions then run in parallel
+        (SQLite still has one writer at a time).
         """
-        return self._backend.transaction()
+        return self._backend.transaction(learner)
+
+    def exclusive(self, key: int) -> AbstractAsyncContextManager[None]:
+        """Hold the named lock `key` for the block across every process sharing the database
+        (PostgreSQL advisory lock; SQLite: this process). Unlike `transaction()` it does not
+        stop writers, so it can guard slow work such as rebuilding the knowledge base."""
+        return self._backend.exclusive(key)
 
     # The methods below return the backend's coroutine directly: no extra frame per statement.
 

@@ -6,7 +6,11 @@ Statements are the repositories' SQLite text with `?` placeholders, numbered `$1
 Transactions keep the SQLite backend's promise that writers never interleave: each one takes
 the same transaction-scoped advisory lock first, so a read-modify-write inside `transaction()`
 is serialized across every process sharing the database, as `BEGIN IMMEDIATE` does for SQLite
-files. Reads outside a transaction run on any pooled connection and see committed rows only.
+files. A transaction that touches one learner's rows only (a check-in) may say so with
+`transaction(learner=(scope, user_id))`: it then holds the write lock shared plus that
+learner's own lock, so different learners write in parallel while every other transaction,
+holding the write lock exclusively, still runs alone. Reads outside a transaction run on any
+pooled connection and see committed rows only.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import hashlib
 import logging
 import re
 import urllib.parse
@@ -59,6 +64,15 @@ def numbered(sql: str) -> str:
         return f"${count}"
 
     return _PLACEHOLDER.sub(number, sql)
+
+
+def learner_lock(scope: int, user_id: int) -> tuple[int, int]:
+    """The two-int4 advisory key of one learner (a key space apart from the bigint keys above;
+    two learners sharing a key merely wait for each other)."""
+    digest = hashlib.blake2b(f"{scope}:{user_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "big", signed=True), int.from_bytes(
+        digest[4:], "big", signed=True
+    )
 
 
 def driver_url(url: str) -> str:
@@ -220,8 +234,9 @@ class PostgresBackend:
         """Nothing to do: PostgreSQL checkpoints on its own (kept for the common interface)."""
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """A transaction holding the write lock; nested use joins the outer one."""
+    async def transaction(self, learner: tuple[int, int] | None = None) -> AsyncIterator[None]:
+        """A transaction holding the write lock (shared plus the learner's own lock when
+        `learner` is given); nested use joins the outer one."""
         current = _inside.get()
         if current is not None and current[0] == id(self):
             yield
@@ -232,7 +247,14 @@ class PostgresBackend:
             tx = conn.transaction()
             with _translated(self.where):
                 await tx.start()
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                if learner is None:
+                    await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                else:
+                    await conn.execute(
+                        "SELECT pg_advisory_xact_lock_shared($1), pg_advisory_xact_lock($2, $3)",
+                        WRITE_LOCK,
+                        *learner_lock(*learner),
+                    )
             token = _inside.set((id(self), conn))
             try:
                 yield
@@ -248,6 +270,18 @@ class PostgresBackend:
                 await tx.commit()
         finally:
             await self._pool.release(conn)
+
+    @asynccontextmanager
+    async def exclusive(self, key: int) -> AsyncIterator[None]:
+        """Hold advisory lock `key` across every process for the block (a long one, such as a
+        knowledge reload) without taking the write lock: other writers go on meanwhile.
+
+        Transaction-scoped on a connection of its own, so a cancelled task or a lost connection
+        releases it (the pool's reset rolls back)."""
+        with _translated(self.where):
+            async with self._pool.acquire() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+                yield
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[PoolConnectionProxy[Record]]:

@@ -83,6 +83,7 @@ class SqliteBackend:
         self._lock = asyncio.Lock()
         self._closed = False
         self._callbacks: dict[str, list[Callable[[str | None], None]]] = {}
+        self._exclusive: dict[int, asyncio.Lock] = {}
 
     @classmethod
     async def open(
@@ -136,8 +137,9 @@ class SqliteBackend:
             await self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` if the block raises."""
+    async def transaction(self, learner: tuple[int, int] | None = None) -> AsyncIterator[None]:
+        """`BEGIN IMMEDIATE` … `COMMIT`, or `ROLLBACK` if the block raises (SQLite has one
+        writer at a time whatever `learner` says)."""
         if _inside.get() == id(self):
             yield
             return
@@ -162,6 +164,13 @@ class SqliteBackend:
                     raise
             finally:
                 _inside.reset(token)
+
+    @asynccontextmanager
+    async def exclusive(self, key: int) -> AsyncIterator[None]:
+        """Hold lock `key` for the block, in this process (an SQLite file serves one bot
+        process); writers go on meanwhile."""
+        async with self._exclusive.setdefault(key, asyncio.Lock()):
+            yield
 
     def _for_reading(self) -> aiosqlite.Connection:
         return self._writer if _inside.get() == id(self) else self._reader

@@ -22,6 +22,9 @@ from bot.study.models import (
     PlannedModule,
 )
 
+# Learners claimed per statement (two parameters each, well inside both backends' limits).
+_CLAIM_BATCH = 200
+
 
 def _date(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
@@ -120,6 +123,49 @@ class StudyRepository:
             (on.isoformat(), scope, user_id, on.isoformat()),
         )
         return done.rowcount == 1
+
+    async def claim_reminders(
+        self,
+        on: date,
+        learners: Collection[tuple[int, int]],
+        shard_ids: Collection[int] | None = None,
+        shard_count: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """Mark local date `on`'s reminder sent for those of `learners` (scope, user) not yet
+        reminded that day, in this process's shards only; the (scope, user) pairs claimed.
+
+        One statement per batch: the row-level check (`last_reminded < on`) is re-evaluated
+        after a concurrent claim commits, so when several processes race for one learner
+        exactly one gets it back.
+        """
+        wanted = sorted(set(learners))
+        if shard_ids is not None and shard_count is not None:
+            shards = sorted(set(shard_ids))
+            if not shards:
+                return []
+            shard_sql = f" AND (scope >> 22) % ? IN ({', '.join('?' for _ in shards)})"
+            shard_params: list[object] = [shard_count, *shards]
+        else:
+            shard_sql, shard_params = "", []
+        claimed: list[tuple[int, int]] = []
+        for start in range(0, len(wanted), _CLAIM_BATCH):
+            batch = wanted[start : start + _CLAIM_BATCH]
+            # (scope, user_id) IN ((?, ?), …) is not SQLite; an OR of pairs reads the same
+            # primary key on both backends.
+            pairs = " OR ".join("(scope = ? AND user_id = ?)" for _ in batch)
+            rows = await self.db.fetch_all(
+                "UPDATE learners SET last_reminded = ? WHERE remind_at IS NOT NULL"
+                " AND (last_reminded IS NULL OR last_reminded < ?)"
+                f"{shard_sql} AND ({pairs}) RETURNING scope, user_id",
+                [
+                    on.isoformat(),
+                    on.isoformat(),
+                    *shard_params,
+                    *(value for pair in batch for value in pair),
+                ],
+            )
+            claimed += [(int(r[0]), int(r[1])) for r in rows]
+        return claimed
 
     async def learners_with_reminders(
         self, shard_ids: Collection[int] | None = None, shard_count: int | None = None

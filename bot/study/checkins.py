@@ -58,8 +58,9 @@ class CheckinService:
         plan = await ctx.plan(scope, user_id, path)
         planned = plan_module(plan, module)
         now = ctx.now()
-        # Kept short: the write lock is held from here to the commit.
-        async with ctx.db.transaction():
+        # Kept short: the write lock is held from here to the commit. Only this learner's rows
+        # are read and written, so other learners' check-ins may commit meanwhile.
+        async with ctx.db.transaction(learner=(scope, user_id)):
             learner = await ctx.repo.learner(scope, user_id)
             if learner is None:  # deleted (mydata delete) since the plan was read
                 raise NotFound("You have no study plan yet; make one with plan new first.")

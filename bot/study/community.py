@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, time, timedelta
 
 from bot.errors import InvalidInput
@@ -30,17 +31,21 @@ class CommunityService:
         )
         return ReminderSetting(value, zone)
 
-    async def due_reminders(self) -> list[DueReminder]:
+    async def due_reminders(
+        self, shard_ids: Collection[int] | None = None, shard_count: int | None = None
+    ) -> list[DueReminder]:
         """Learners to remind now: past their local reminder time, not reminded today, no
-        check-in today and a streak that would end tonight.
+        check-in today and a streak that would end tonight; given this process's shards, only
+        the learners of the servers Discord routes to them.
 
-        Call `mark_reminded` before sending each one and send only if it returns True: that
-        claim is what keeps a reminder from going out twice, across restarts too.
+        Claim them with `claim_reminders` (or `mark_reminded`) and send only what was claimed:
+        that claim is what keeps a reminder from going out twice, across restarts and
+        processes.
         """
         ctx = self._ctx
         now = ctx.now()
         due: list[DueReminder] = []
-        for learner in await ctx.repo.learners_with_reminders():
+        for learner in await ctx.repo.learners_with_reminders(shard_ids, shard_count):
             local = now.astimezone(ctx.zone(learner))
             assert learner.remind_at is not None
             if local.time() < time.fromisoformat(learner.remind_at):
@@ -53,6 +58,26 @@ class CommunityService:
                     DueReminder(learner.scope, learner.user_id, local.date(), streak.current)
                 )
         return due
+
+    async def claim_reminders(
+        self,
+        due: Iterable[DueReminder],
+        shard_ids: Collection[int] | None = None,
+        shard_count: int | None = None,
+    ) -> list[DueReminder]:
+        """Record today's reminder for each of `due` and return the ones this call claimed:
+        send those, and only those. One statement per local date (learners in different
+        timezones may be on different days), restricted to this process's shards, so two
+        processes (or two overlapping passes) never both get a learner for the same day."""
+        by_day: dict[date, dict[tuple[int, int], DueReminder]] = {}
+        for item in due:
+            by_day.setdefault(item.local_date, {})[(item.scope, item.user_id)] = item
+        claimed: list[DueReminder] = []
+        async with self._ctx.db.transaction():
+            for day, items in sorted(by_day.items()):
+                got = await self._ctx.repo.claim_reminders(day, items, shard_ids, shard_count)
+                claimed += [items[key] for key in got]
+        return claimed
 
     async def mark_reminded(self, scope: int, user_id: int, on: date) -> bool:
         """Record that today's reminder went out; False if it already had (never send twice)."""

@@ -21,6 +21,7 @@ from bot.errors import PermissionDenied
 from bot.qa.service import QuestionService
 
 if TYPE_CHECKING:
+    from bot.admin.service import KnowledgeSync
     from index.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,15 @@ class ModerationCog(commands.Cog):
     )
 
     def __init__(
-        self, knowledge: KnowledgeBase, questions: QuestionService, moderator_role: str
+        self,
+        knowledge: KnowledgeBase,
+        questions: QuestionService,
+        moderator_role: str,
+        *,
+        sync: KnowledgeSync | None = None,
     ) -> None:
         self.knowledge = knowledge
+        self.sync = sync
         self.questions = questions
         self.moderator_role = moderator_role
 
@@ -77,16 +84,25 @@ class ModerationCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction) -> None:
         """Reload, then edit the reply with what changed (or which file is broken and why)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.knowledge.reload()
+        # With several processes, the sync reloads every one of them and counts who switched.
+        switched = None
+        if self.sync is not None:
+            synced = await self.sync.reload()
+            report, switched = synced.report, synced.switched
+        else:
+            report = await self.knowledge.reload()
         log.info(
-            "/kb reload guild=%s user=%s ok=%s",
+            "/kb reload guild=%s user=%s ok=%s switched=%s",
             interaction.guild_id,
             interaction.user.id,
             report.ok,
+            switched,
         )
         roots = tuple(self.knowledge.config.knowledge_dirs)
         await interaction.followup.send(
-            embed=reload_embed(report, roots), ephemeral=True, allowed_mentions=NO_PINGS
+            embed=reload_embed(report, roots, switched=switched),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
         mark_answered(interaction)
 
