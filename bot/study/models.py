@@ -192,6 +192,7 @@ class Progress:
     week_minutes: int  # this local week, Monday to today
     pace: Pace
     daily_minutes: tuple[tuple[date, int], ...]  # the last weeks, oldest first, for the heatmap
+    room_minutes: int = 0  # of total_minutes, what voice study rooms logged
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,11 @@ class StudyRoomService:
             channel_id,
             by,
         )
+        if not added:
+            # Time in it stops counting now, not when each member happens to leave.
+            for stay in await self._repo.stays(scope):
+                if stay.channel_id == channel_id:
+                    await self._close(stay, self._ctx.now())
         return StudyRoomToggle(channel_id, added, tuple(rooms))
 
     async def rooms(self, scope: int) -> tuple[int, ...]:

@@ -210,3 +210,60 @@ async def _stays_has(rooms: Rooms, who: Member) -> bool:
 
 async def _no_stays(rooms: Rooms) -> bool:
     return not await rooms.stays()
+
+
+async def test_config_lists_study_rooms_and_refuses_members(
+    world: StudyWorld, start_study_bot: StartStudyBot, make_settings: MakeSettings
+) -> None:
+    rooms = await _rooms(world, start_study_bot, make_settings)
+    fake = world.fake
+    show = await fake.slash(world.guild, rooms.mod, "config show")
+    assert show.ephemeral
+    assert f"**Study rooms:** {rooms.focus.mention}, {rooms.quiet.mention}" in show.message.text
+    assert "**Answer channels:** none" in show.message.text
+
+    off = await fake.slash(world.guild, rooms.mod, "config study-room", channel=rooms.focus)
+    assert off.message.content.startswith(f"{rooms.focus.mention} is no longer a study room.")
+    assert f"Study rooms: {rooms.quiet.mention}." in off.message.content
+
+    refused = await fake.slash(world.guild, world.alice, "config study-room", channel=rooms.lounge)
+    assert refused.ephemeral
+    assert refused.message.content.startswith("Only moderators can use this")
+    assert await rooms.running.study.rooms.rooms(world.guild.id) == (rooms.quiet.id,)
+
+
+async def test_a_member_without_a_plan_logs_nothing_and_hears_nothing(
+    world: StudyWorld, start_study_bot: StartStudyBot, make_settings: MakeSettings
+) -> None:
+    rooms = await _rooms(world, start_study_bot, make_settings)
+    await world.fake.voice(world.bob, rooms.focus)
+    rooms.clock.advance(seconds=30)
+    await world.fake.voice(world.bob, None)
+    # Alice's stay is the sign the bot has handled bob's two events before it.
+    await make_plan(world, world.alice)
+    await rooms.enter(world.alice, rooms.focus)
+    assert await rooms.stays() == {world.alice.id}
+    assert await rooms.checkins(world.bob) == []
+    assert not world.fake.bot_messages(rooms.focus)
+    assert not world.fake.requests_to("POST /users/@me/channels"), "no DM opened"
+
+
+async def test_deafened_alone_pauses_until_someone_joins_and_progress_shows_room_time(
+    world: StudyWorld, start_study_bot: StartStudyBot, make_settings: MakeSettings
+) -> None:
+    rooms = await _rooms(world, start_study_bot, make_settings)
+    await make_plan(world, world.alice)
+    await rooms.enter(world.alice, rooms.focus, self_deaf=True)
+    rooms.clock.advance(seconds=40)  # deafened and alone: not study time
+    await world.fake.voice(world.bob, rooms.focus)  # bob has no plan, but alice is not alone
+
+    async def resumed() -> bool:
+        rows = await rooms.rows("SELECT counting_since FROM room_stays")
+        return bool(rows) and rows[0][0] is not None
+
+    await rooms.until("alice's time to count again", resumed)
+    rooms.clock.advance(seconds=12)
+    await rooms.leave(world.alice)
+    assert [m for _, m, _ in await rooms.checkins(world.alice)] == [12]
+    progress = await world.fake.slash(world.guild, world.alice, "progress")
+    assert "🎧 12 min of it in study rooms" in progress.message.text
