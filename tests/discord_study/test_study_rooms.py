@@ -267,3 +267,17 @@ async def test_deafened_alone_pauses_until_someone_joins_and_progress_shows_room
     assert [m for _, m, _ in await rooms.checkins(world.alice)] == [12]
     progress = await world.fake.slash(world.guild, world.alice, "progress")
     assert "🎧 12 min of it in study rooms" in progress.message.text
+
+
+async def test_members_already_in_a_channel_count_from_when_it_becomes_a_study_room(
+    world: StudyWorld, start_study_bot: StartStudyBot, make_settings: MakeSettings
+) -> None:
+    rooms = await _rooms(world, start_study_bot, make_settings)
+    await make_plan(world, world.alice)
+    await world.fake.voice(world.alice, rooms.lounge)
+    rooms.clock.advance(seconds=100)  # not a study room yet: not counted
+    await rooms.mark(rooms.lounge)
+    assert await rooms.stays() == {world.alice.id}
+    rooms.clock.advance(seconds=10)
+    await rooms.leave(world.alice)
+    assert [m for _, m, _ in await rooms.checkins(world.alice)] == [10]

@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
-from bot.discord.cogs.rooms import study_room_text
+from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
 from bot.errors import PermissionDenied
@@ -153,6 +153,9 @@ class ModerationCog(commands.Cog):
         toggle = await self.rooms.toggle_room(
             interaction.guild_id, channel.id, by=interaction.user.id
         )
+        if toggle.added and interaction.guild is not None:
+            # Members already sitting in the channel start counting now, not at their next move.
+            await self.rooms.resume(interaction.guild_id, presence(interaction.guild))
         await interaction.response.send_message(
             study_room_text(toggle.channel_id, toggle.added, toggle.rooms),
             ephemeral=True,
