@@ -110,7 +110,11 @@ async def open_services(
         if catalog is None:
             catalog = _catalog_source(settings, knowledge)
         study = StudyServices.build(
-            db, catalog, default_timezone=settings.default_timezone, clock=clock
+            db,
+            catalog,
+            default_timezone=settings.default_timezone,
+            clock=clock,
+            room_minute_seconds=settings.study_room_minute_seconds,
         )
     except BaseException:
         if knowledge is not None and owns_knowledge:

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     ask_cooldown_seconds: float = Field(
         default=10.0, ge=0, description="Minimum seconds between one member's questions."
     )
+    study_room_minute_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds in a voice study room that count as one minute of study "
+        "(for tests and demos: 1 makes a 14-second stay log 14 minutes).",
+    )
     top_k: int = Field(default=3, ge=1, le=10, description="Passages shown in an answer.")
     shard_count: int | None = Field(default=None, ge=1, description="Total shards (optional).")
     shard_ids: Annotated[list[int] | None, NoDecode] = Field(

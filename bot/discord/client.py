@@ -21,6 +21,7 @@ from bot.discord.cogs.ask import AskCog
 from bot.discord.cogs.community import CommunityCog
 from bot.discord.cogs.moderation import ModerationCog
 from bot.discord.cogs.mydata import MyDataCog
+from bot.discord.cogs.rooms import StudyRoomsCog
 from bot.discord.cogs.study import StudyCog
 from bot.discord.errors import ErrorHandler
 from bot.discord.views import feedback_buttons
@@ -29,12 +30,14 @@ log = logging.getLogger(__name__)
 
 
 def intents() -> discord.Intents:
-    """Guilds and messages with their content (to answer mentions and answer channels).
+    """Guilds, messages with their content (to answer mentions and answer channels) and voice
+    states (to log time in study rooms).
 
     Message content is a privileged intent: enable it in the Developer Portal (Bot page).
     """
     wanted = discord.Intents.none()
     wanted.guilds = True
+    wanted.voice_states = True
     wanted.guild_messages = True
     wanted.message_content = True
     return wanted
@@ -90,11 +93,13 @@ class WaypointBot(commands.Bot):
                 questions,
                 self.settings.moderator_role,
                 sync=services.knowledge_sync,
+                rooms=study.rooms,
             )
         )
         await self.add_cog(StudyCog(study.plans, study.checkins, study.progress, study.learners))
         await self.add_cog(CommunityCog(self, study.community))
         await self.add_cog(MyDataCog(study.privacy, self.errors))
+        await self.add_cog(StudyRoomsCog(self, study.rooms))
 
     async def sync_commands(self) -> None:
         """Publish the slash commands when they differ from the last sync of this application.

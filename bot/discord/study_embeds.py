@@ -251,7 +251,12 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
         name="Totals",
         value=f"{hours_text(progress.total_minutes)} · {plural(progress.checkins, 'check-in')}\n"
         f"{plural(progress.study_days, 'study day')} · "
-        f"this week {hours_text(progress.week_minutes)}",
+        f"this week {hours_text(progress.week_minutes)}"
+        + (
+            f"\n🎧 {hours_text(progress.room_minutes)} of it in study rooms"
+            if progress.room_minutes
+            else ""
+        ),
     )
     lines = (
         f"`{bar(m.percent)}` {m.percent} % **{_safe(m.title, 60)}** "

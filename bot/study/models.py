@@ -86,6 +86,10 @@ class Learner:
     leaderboard: bool = False
 
 
+# The request key of a check-in logged by a voice study room starts with this.
+ROOM_KEY_PREFIX = "room:"
+
+
 @dataclass(frozen=True)
 class Checkin:
     """One logged study session."""
@@ -108,6 +112,11 @@ class Checkin:
     def backdated(self) -> bool:
         """Whether it was entered on a later day than the day studied."""
         return self.entered_date > self.study_date
+
+    @property
+    def from_study_room(self) -> bool:
+        """Whether a stay in a voice study room logged it (not the learner's own /checkin)."""
+        return self.request_key is not None and self.request_key.startswith(ROOM_KEY_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,7 @@ class Progress:
     week_minutes: int  # this local week, Monday to today
     pace: Pace
     daily_minutes: tuple[tuple[date, int], ...]  # the last weeks, oldest first, for the heatmap
+    room_minutes: int = 0  # of total_minutes, what voice study rooms logged
 
 
 @dataclass(frozen=True)
@@ -293,3 +303,38 @@ class ReminderSetting:
 
     at: str | None
     zone: LearnerZone
+
+
+# Voice study rooms ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomStay:
+    """A member's open stay in the study rooms of one server."""
+
+    scope: int
+    user_id: int
+    channel_id: int  # the room they are in now
+    entered_at: datetime  # UTC: when the stay began
+    counting_since: datetime | None  # start of the running span; None while paused
+    last_seen: datetime  # the last time the bot knew them there
+
+
+@dataclass(frozen=True)
+class StudyRoomToggle:
+    """What `/config study-room` did."""
+
+    channel_id: int
+    added: bool  # False: it was a study room and no longer is
+    rooms: tuple[int, ...]  # every study room of the server now
+
+
+@dataclass(frozen=True)
+class RoomStayClosed:
+    """A stay that ended: the study-room minutes it counted and the check-ins it logged."""
+
+    scope: int
+    user_id: int
+    counted_minutes: int  # in study-room minutes (WAYPOINT_STUDY_ROOM_MINUTE_SECONDS each)
+    logged: tuple[Checkin, ...]  # empty: below the minimum, no plan, or already covered
+    reason: str | None = None  # why nothing (or less) was logged, for the log line

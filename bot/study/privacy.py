@@ -100,6 +100,7 @@ class PrivacyService:
                     "timezone": c.timezone,
                     "entered_at": c.entered_at.isoformat(),
                     "backdated": c.backdated,
+                    "source": "study room" if c.from_study_room else "checkin",
                 }
                 for c in checkins
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.storage.rooms import RoomRepository
 from bot.study import pace
 from bot.study.context import StudyContext
 from bot.study.models import Progress
@@ -64,6 +65,7 @@ class ProgressService:
                 (first + timedelta(days=i), daily.get(first + timedelta(days=i), 0))
                 for i in range((today - first).days + 1)
             ),
+            room_minutes=await RoomRepository(ctx.db).room_minutes(scope, user_id),
         )
 
     async def progress_png(

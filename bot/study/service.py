@@ -17,6 +17,7 @@ from bot.study.learners import LearnerService
 from bot.study.plans import PlanService
 from bot.study.privacy import PrivacyService
 from bot.study.progress import ProgressService
+from bot.study.rooms import StudyRoomService
 from index.catalog import Catalog
 
 __all__ = ["StudyServices"]
@@ -32,6 +33,7 @@ class StudyServices:
     progress: ProgressService
     community: CommunityService
     privacy: PrivacyService
+    rooms: StudyRoomService
 
     @classmethod
     def build(
@@ -41,14 +43,17 @@ class StudyServices:
         *,
         default_timezone: str = "UTC",
         clock: Clock | None = None,
+        room_minute_seconds: float = 60.0,
     ) -> StudyServices:
         """The study services over `db`; `catalog` is read on each use (it changes on reload)."""
         ctx = StudyContext(db, catalog, default_timezone=default_timezone, clock=clock)
+        plans, checkins = PlanService(ctx), CheckinService(ctx)
         return cls(
             learners=LearnerService(ctx),
-            plans=PlanService(ctx),
-            checkins=CheckinService(ctx),
+            plans=plans,
+            checkins=checkins,
             progress=ProgressService(ctx),
             community=CommunityService(ctx),
             privacy=PrivacyService(ctx),
+            rooms=StudyRoomService(ctx, checkins, plans, minute_seconds=room_minute_seconds),
         )

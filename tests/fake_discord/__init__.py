@@ -12,6 +12,7 @@ from tests.fake_discord.models import (
     Message,
     Role,
     User,
+    VoiceState,
 )
 from tests.fake_discord.server import FakeDiscord, Interaction, Request, Sent
 
@@ -28,4 +29,5 @@ __all__ = [
     "Role",
     "Sent",
     "User",
+    "VoiceState",
 ]

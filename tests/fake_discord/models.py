@@ -100,12 +100,14 @@ class Role:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild text channel, or a DM channel when `guild` is None."""
+    """A guild text channel (a voice channel when `voice`), or a DM channel when `guild` is
+    None."""
 
     id: int
     name: str
     guild: Guild | None
     recipient: User | None = None
+    voice: bool = False
 
     @property
     def mention(self) -> str:
@@ -119,6 +121,24 @@ class Channel:
                 "type": 1,
                 "recipients": [self.recipient.payload()],
                 "last_message_id": None,
+                "flags": 0,
+            }
+        if self.voice:
+            return {
+                "id": str(self.id),
+                "type": 2,
+                "guild_id": str(self.guild.id),
+                "name": self.name,
+                "position": list(self.guild.channels).index(self.id),
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "bitrate": 64000,
+                "user_limit": 0,
+                "rtc_region": None,
+                "video_quality_mode": 1,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
                 "flags": 0,
             }
         return {
@@ -182,6 +202,30 @@ class Member:
         return data
 
 
+@dataclass
+class VoiceState:
+    """Where a member is in voice (Discord's voice state object)."""
+
+    channel_id: int
+    session_id: str
+    self_deaf: bool = False
+    deaf: bool = False
+
+    def payload(self, user_id: int) -> dict[str, Any]:
+        return {
+            "channel_id": str(self.channel_id),
+            "user_id": str(user_id),
+            "session_id": self.session_id,
+            "deaf": self.deaf,
+            "mute": False,
+            "self_deaf": self.self_deaf,
+            "self_mute": False,
+            "self_video": False,
+            "suppress": False,
+            "request_to_speak_timestamp": None,
+        }
+
+
 @dataclass(eq=False)
 class Guild:
     id: int
@@ -191,6 +235,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    voice_states: dict[int, VoiceState] = field(default_factory=dict)
 
     def add_role(self, name: str, permissions: int = 0) -> Role:
         """Create a role (Manage Server is `models.MANAGE_GUILD`)."""
@@ -198,8 +243,8 @@ class Guild:
         self.roles[role.id] = role
         return role
 
-    def add_channel(self, name: str) -> Channel:
-        channel = Channel(snowflake(), name, self)
+    def add_channel(self, name: str, *, voice: bool = False) -> Channel:
+        channel = Channel(snowflake(), name, self, voice=voice)
         self.channels[channel.id] = channel
         return channel
 
@@ -255,7 +300,7 @@ class Guild:
             "threads": [],
             "members": [m.payload() for m in self.members.values()],
             "member_count": len(self.members),
-            "voice_states": [],
+            "voice_states": [v.payload(uid) for uid, v in self.voice_states.items()],
             "presences": [],
             "stage_instances": [],
             "guild_scheduled_events": [],

@@ -32,6 +32,7 @@ from tests.fake_discord.models import (
     Message,
     Role,
     User,
+    VoiceState,
     check_embed_limits,
     dumps,
     iso_now,
@@ -259,6 +260,43 @@ class FakeDiscord:
 
     def add_channel(self, guild: Guild, name: str) -> Channel:
         return self._register_channel(guild.add_channel(name))
+
+    def add_voice_channel(self, guild: Guild, name: str) -> Channel:
+        """A voice channel (members enter it with `voice`)."""
+        return self._register_channel(guild.add_channel(name, voice=True))
+
+    async def voice(
+        self,
+        member: Member,
+        channel: Channel | None,
+        *,
+        self_deaf: bool = False,
+        deaf: bool = False,
+        dispatch: bool = True,
+    ) -> None:
+        """Put `member` in the voice `channel` (None: out of voice), as their client would, and
+        send VOICE_STATE_UPDATE; `dispatch=False` changes it while the bot is not looking (it
+        sees the new state in the next GUILD_CREATE)."""
+        guild = member.guild
+        if channel is None:
+            guild.voice_states.pop(member.id, None)
+        else:
+            assert channel.voice, f"{channel.name} is not a voice channel"
+            assert channel.guild is guild, f"{channel.name} is in another guild"
+            current = guild.voice_states.get(member.id)
+            session = current.session_id if current else secrets.token_hex(16)
+            guild.voice_states[member.id] = VoiceState(channel.id, session, self_deaf, deaf)
+        if not dispatch:
+            return
+        state = guild.voice_states.get(member.id)
+        data = (
+            state.payload(member.id)
+            if state is not None
+            else VoiceState(0, secrets.token_hex(16)).payload(member.id) | {"channel_id": None}
+        )
+        data["guild_id"] = str(guild.id)
+        data["member"] = member.payload()
+        await self.dispatch("VOICE_STATE_UPDATE", data, guild)
 
     def add_member(
         self, guild: Guild, name: str, *, roles: tuple[str, ...] = (), manage_guild: bool = False

@@ -1,4 +1,4 @@
-"""Moderator commands: `/kb reload|status|gaps` and `/config answer-channel`.
+"""Moderator commands: `/kb reload|status|gaps`, `/config answer-channel|study-room|show`.
 
 Moderators are members with Manage Server or the configured moderator role. The groups carry no
 `default_member_permissions`: Discord would hide them from members who hold only the role, so
@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
+from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
 from bot.errors import PermissionDenied
@@ -22,6 +23,7 @@ from bot.qa.service import QuestionService
 
 if TYPE_CHECKING:
     from bot.admin.service import KnowledgeSync
+    from bot.study.rooms import StudyRoomService
     from index.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -60,12 +62,14 @@ class ModerationCog(commands.Cog):
         questions: QuestionService,
         moderator_role: str,
         *,
+        rooms: StudyRoomService,
         sync: KnowledgeSync | None = None,
     ) -> None:
         self.knowledge = knowledge
         self.sync = sync
         self.questions = questions
         self.moderator_role = moderator_role
+        self.rooms = rooms
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Every command of this cog is for moderators only."""
@@ -146,4 +150,45 @@ class ModerationCog(commands.Cog):
         )
         await interaction.response.send_message(
             answer_channels_text(toggle), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @config.command(
+        name="study-room",
+        description="Log time in a voice channel as study (run again on the same channel to stop).",
+    )
+    @app_commands.describe(channel="The voice channel whose members' time I should log.")
+    async def study_room(
+        self, interaction: discord.Interaction, channel: discord.VoiceChannel
+    ) -> None:
+        """Toggle a study room and list the ones set."""
+        assert interaction.guild_id is not None  # guild_only
+        toggle = await self.rooms.toggle_room(
+            interaction.guild_id, channel.id, by=interaction.user.id
+        )
+        if toggle.added and interaction.guild is not None:
+            # Members already sitting in the channel start counting now, not at their next move.
+            await self.rooms.resume(interaction.guild_id, presence(interaction.guild))
+        await interaction.response.send_message(
+            study_room_text(toggle.channel_id, toggle.added, toggle.rooms),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @config.command(name="show", description="What Waypoint is set to do in this server.")
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Every server setting, one line each."""
+        assert interaction.guild_id is not None  # guild_only
+        answer = sorted(await self.questions.answer_channels(interaction.guild_id))
+        rooms = await self.rooms.rooms(interaction.guild_id)
+
+        def listed(ids: list[int] | tuple[int, ...]) -> str:
+            return ", ".join(f"<#{c}>" for c in ids) if ids else "none"
+
+        lines = [
+            f"**Answer channels:** {listed(answer)}",
+            f"**Study rooms:** {listed(rooms)}",
+            f"**Moderators:** Manage Server, or the “{self.moderator_role}” role",
+        ]
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
         )
