@@ -22,7 +22,7 @@ __all__ = [
 
 # Fewer topic words than this and the follow-up leans on the conversation. Calibrated on the
 # calibration half of bench/eval/followups.yaml (bench/followups.py prints the sweep).
-MIN_TOPIC_WORDS = 3
+MIN_TOPIC_WORDS = 4
 # The query stays well under the 500-character question limit.
 _SUBJECT_CHARS = 200
 _WORDS = re.compile(r"[a-z0-9][a-z0-9+#.-]*")

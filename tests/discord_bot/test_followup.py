@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.cli.line_editing import LineEditing
 from bot.qa.followup import contextual_query, mentions_any, needs_context, subject_of
 from bot.qa.service import MAX_QUESTION_CHARS
 
 HISTORY = ["What is overfitting?"]
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "bench" / "eval" / "followups.yaml"
+KNOWLEDGE = ROOT / "knowledge"
 
 
 @pytest.mark.parametrize(
@@ -52,3 +59,38 @@ def test_the_query_always_fits_a_question(question: str, history: list[str]) -> 
     query = contextual_query(question, history)
     assert query.startswith(question)
     assert len(query) <= len(question) + 203
+
+
+def test_the_follow_up_eval_set_is_ours_and_complete() -> None:
+    data = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+    assert data["corpus"] == "knowledge"
+    conversations = data["conversations"]
+    answerable = [c for c in conversations if c["relevant"]]
+    assert len(answerable) >= 40
+    for c in conversations:
+        assert c["first"].strip()
+        assert c["follow_up"].strip()
+        for name in c["relevant"]:
+            assert (KNOWLEDGE / name).is_file(), name
+
+
+def test_chat_history_survives_between_chats(tmp_path: Path) -> None:
+    history = tmp_path / "data" / "chat_history"
+    editing = LineEditing.enable(history)
+    if editing is None:
+        pytest.skip("this Python has no readline")
+    readline = pytest.importorskip("readline")
+    readline.clear_history()
+    try:
+        editing.add("what is overfitting?")
+        editing.add("how do I prevent it?")
+        editing.save()
+        readline.clear_history()
+        again = LineEditing.enable(history)
+        assert again is not None
+        assert again.lines()[-2:] == ["what is overfitting?", "how do I prevent it?"]
+        # A history file that is not one is replaced, not fatal.
+        history.write_bytes(b"\xff\xfe not a history")
+        assert LineEditing.enable(history) is not None
+    finally:
+        readline.clear_history()
