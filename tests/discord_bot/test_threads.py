@@ -9,7 +9,7 @@ import discord
 
 from tests.discord_bot.conftest import SESSION_LOOP, MakeSettings, Running, StartBot, World
 from tests.fake_discord import Channel, Message
-from tests.fake_discord.models import check_embed_limits
+from tests.fake_discord.models import CREATE_PUBLIC_THREADS, check_embed_limits
 
 pytestmark = SESSION_LOOP
 
@@ -209,3 +209,19 @@ def test_readme_invite_grants_what_threads_need() -> None:
         attach_files=True,
         read_message_history=True,
     )
+
+
+async def test_without_create_public_threads_the_answer_goes_in_the_channel(
+    running: Running, world: World
+) -> None:
+    fake = world.fake
+    world.guild.role("Waypoint").permissions &= ~CREATE_PUBLIC_THREADS
+    await fake.slash(
+        world.guild, world.admin, "config answer-channel", channel=world.questions, threads=True
+    )
+    question = await fake.message(world.questions, world.alice, "what is overfitting?")
+    answer = await question.wait_reply()
+    assert answer.channel_id == world.questions.id
+    assert "validation" in answer.text.lower()
+    (refused,) = fake.requests_to(THREAD_ROUTE)
+    assert refused.status == 403

@@ -22,11 +22,13 @@ import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fake_discord.models import (
+    CREATE_PUBLIC_THREADS,
     EPHEMERAL,
     EVERYONE_DEFAULT,
     GUILD_FORUM,
     MANAGE_GUILD,
     PUBLIC_THREAD,
+    SEND_MESSAGES_IN_THREADS,
     Attachment,
     Channel,
     Guild,
@@ -251,7 +253,10 @@ class FakeDiscord:
         """A guild the bot is in, with an @everyone role, the bot as a member and `channels`."""
         gid = snowflake()
         guild = Guild(gid, name, self.owner.id, Role(gid, "@everyone", EVERYONE_DEFAULT, 0))
-        bot_role = guild.add_role("Waypoint", EVERYONE_DEFAULT)
+        # What the README's invite link grants (threads included).
+        bot_role = guild.add_role(
+            "Waypoint", EVERYONE_DEFAULT | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+        )
         guild.add_member(self.bot_user, [bot_role])
         guild.add_member(self.owner)
         for channel_name in channels:
@@ -1134,6 +1139,8 @@ class FakeDiscord:
         channel, msg = self._channel(ids[1]), self._message(ids[3])
         if channel.channel_type != 0 or channel.guild is None:
             raise _HTTPError(400, 50024, "Cannot execute action on this channel type")
+        if not channel.guild.member(self.bot_user).permissions & CREATE_PUBLIC_THREADS:
+            raise _HTTPError(403, 50013, "Missing Permissions")
         if msg.id in self.channels:
             raise _HTTPError(400, 160004, "A thread has already been created for this message")
         name = str((body or {}).get("name") or "")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -249,25 +250,36 @@ class AskCog(commands.Cog):
         embed, view = reply_payload(outcome, self.button)
         # MISSING: no components at all (an abstention has nothing to vote on).
         buttons = discord.utils.MISSING if view is None else view
-        try:
-            if new_thread:
+        if new_thread:
+            try:
                 thread = await message.create_thread(
                     name=shorten(outcome.answer.question, THREAD_NAME_MAX),
                     auto_archive_duration=THREAD_ARCHIVE_MINUTES,
                 )
-                await thread.send(embed=embed, allowed_mentions=NO_PINGS, view=buttons)
-            else:
-                await message.reply(
-                    embed=embed, allowed_mentions=NO_PINGS, mention_author=False, view=buttons
+            except discord.HTTPException as exc:
+                # No Create Public Threads here: an answer in the channel beats none.
+                log.warning(
+                    "could not open a thread on message %s guild=%s: %s; answering in the channel",
+                    message.id,
+                    message.guild.id if message.guild else None,
+                    exc,
                 )
+            else:
+                await self._send(thread.send(embed=embed, allowed_mentions=NO_PINGS, view=buttons))
+                return
+        await self._send(
+            message.reply(
+                embed=embed, allowed_mentions=NO_PINGS, mention_author=False, view=buttons
+            )
+        )
+
+    @staticmethod
+    async def _send(sending: Coroutine[Any, Any, discord.Message]) -> None:
+        try:
+            await sending
         except discord.HTTPException as exc:
             # Deleted before the answer was ready, or no permission to post here.
-            log.warning(
-                "could not reply to message %s guild=%s: %s",
-                message.id,
-                message.guild.id if message.guild else None,
-                exc,
-            )
+            log.warning("could not send an answer: %s", exc)
 
     async def _notice(self, message: discord.Message, text: str, *, delete: bool = True) -> None:
         try:
