@@ -41,11 +41,11 @@ async def test_a_forum_post_is_answered_inside_its_thread(running: Running, worl
     set_up = await fake.slash(world.guild, world.admin, "config answer-channel", channel=forum)
     assert "inside its own thread" in set_up.message.content
 
-    thread, post = await fake.forum_post(
-        forum, world.alice, "Overfitting", "How can I tell that my model is overfitting?"
-    )
+    # The post's title says what its body assumes.
+    thread, post = await fake.forum_post(forum, world.alice, "Overfitting", "how can I tell?")
     answer = await post.wait_reply()
     assert answer.channel_id == thread.id
+    assert answer.embeds[0]["title"] == "Overfitting: how can I tell?"
     assert "validation" in answer.text.lower()
     assert answer.pings_nobody
     assert not check_embed_limits(answer.embeds)

@@ -42,6 +42,23 @@ class Route:
     new_thread: bool = False  # open a thread on the message and answer there
 
 
+def forum_question(message: discord.Message, text: str) -> str:
+    """The question of a forum post's first message: its title often says what the body
+    assumes ("Overfitting" / "how can I tell?"), so the title leads unless the body repeats it."""
+    channel = message.channel
+    if (
+        not text
+        or not isinstance(channel, discord.Thread)
+        or message.id != channel.id  # a forum post's first message has the thread's id
+        or not isinstance(channel.parent, discord.ForumChannel)
+    ):
+        return text
+    title = " ".join(channel.name.split())
+    if not title or title.casefold() in text.casefold():
+        return text
+    return f"{title}: {text}"
+
+
 def answered_question_id(message: discord.Message) -> int | None:
     """The question id carried by the vote buttons of one of the bot's answers."""
     for row in message.components:
@@ -208,7 +225,7 @@ class AskCog(commands.Cog):
             return
         if route is None or not self.questions.first_delivery(message.id):
             return
-        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        text = forum_question(message, re.sub(rf"<@!?{me.id}>", " ", message.content).strip())
         if not text:
             await self._notice(
                 message, "Ask me a question after the mention, or use `/ask`.", delete=False
