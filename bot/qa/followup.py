@@ -49,8 +49,14 @@ _ANAPHORA = frozenset(_ANAPHORA_WORDS.split())
 _CONTINUATIONS = ("and ", "but ", "also ", "so ", "what about ", "how about ", "then ", "or ")
 
 
+# Contractions: "doesn't" is "does not", and the "s" of "what's" is no word of its own.
+_NOT = re.compile(r"n['’]t\b")
+_CLITIC = re.compile(r"['’](s|re|ll|ve|d|m)\b")
+
+
 def _tokens(text: str) -> list[str]:
-    return _WORDS.findall(text.casefold())
+    text = _CLITIC.sub("", _NOT.sub(" not", text.casefold()))
+    return _WORDS.findall(text)
 
 
 def topic_words(text: str) -> list[str]:
@@ -94,17 +100,25 @@ def contextual_query(
     return f"{question} ({subject})"
 
 
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
 def _stem(word: str) -> str:
-    # Crude but enough to match "engineers" with "engineer", "preventing" with "prevent".
-    return word[:5] if len(word) > 5 else word
+    # Crude but enough to match "engineers" with "engineer", "paying" with "pay".
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:5]
 
 
 def mentions_any(question: str, texts: Iterable[str]) -> bool:
-    """True when a passage (of `texts`) mentions one of the question's own topic words, or the
-    question has none. A follow-up whose words appear nowhere in the passages found with the
-    conversation's subject was about something else: it is answered (or refused) alone."""
+    """True when the passages (`texts`) mention at least half of the question's own topic
+    words, or the question has none. A follow-up whose words the passages found with the
+    conversation's subject mostly miss was about something else ("what's a good guitar for
+    beginners?" after Kaggle): it is answered (or refused) on its own."""
     own = {_stem(w) for w in topic_words(question)}
     if not own:
         return True
     seen = {_stem(w) for text in texts for w in _tokens(text)}
-    return bool(own & seen)
+    return 2 * len(own & seen) >= len(own)

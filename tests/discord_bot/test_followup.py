@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cli.line_editing import LineEditing
-from bot.qa.followup import contextual_query, mentions_any, needs_context, subject_of
+from bot.qa.followup import (
+    contextual_query,
+    mentions_any,
+    needs_context,
+    subject_of,
+    topic_words,
+)
 from bot.qa.service import MAX_QUESTION_CHARS
 
 HISTORY = ["What is overfitting?"]
@@ -52,6 +58,9 @@ def test_a_follow_up_that_changed_subject_is_noticed() -> None:
     assert mentions_any("and dropout?", passages)
     assert not mentions_any("and pizza?", passages)
     assert mentions_any("tell me more", passages)  # no words of its own: nothing to check
+    # Half of its own words at least: "beginners" alone does not make a guitar question ML.
+    assert not mentions_any("a good guitar for beginners?", ["Kaggle is fine for beginners"])
+    assert mentions_any("and when is paying worth it?", ["When to pay for compute: worth it"])
 
 
 @given(st.text(max_size=MAX_QUESTION_CHARS), st.lists(st.text(max_size=MAX_QUESTION_CHARS)))
@@ -94,3 +103,13 @@ def test_chat_history_survives_between_chats(tmp_path: Path) -> None:
         assert LineEditing.enable(history) is not None
     finally:
         readline.clear_history()
+
+
+def test_contractions_are_no_topic_words() -> None:
+    assert topic_words("and what's the weather in Lisbon tomorrow?") == [
+        "weather",
+        "lisbon",
+        "tomorrow",
+    ]
+    assert topic_words("and what doesn't?") == []
+    assert topic_words("I'm stuck, what’s next?") == ["stuck"]
