@@ -15,10 +15,12 @@ import shutil
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import Services, index_config, open_knowledge, open_services
 from bot.cli.common import LOCAL_LEARNER, run_async, verb_parser
+from bot.cli.line_editing import LineEditing
 from bot.config import Settings
 from bot.errors import WaypointError
 from bot.text import BLOCK_START, reflow
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from index.search import KnowledgeBase
 
 QUIT_WORDS = frozenset({"quit", "exit", "bye", ":q", "/quit", "/exit"})
+CHAT_HISTORY = "chat_history"  # the chat's line history, in the data directory
+HISTORY_TURNS = 5  # earlier questions a follow-up in the chat is read with
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPHASIS = re.compile(r"\*\*|__")
 _MAX_PASSAGE_LINES = 14
@@ -127,12 +131,17 @@ async def _open_services(settings: Settings) -> Services:
         raise WaypointError(f"the knowledge base cannot be built: {exc}") from exc
 
 
-async def _ask_logged(services: Services, question: str, top_k: int | None = None) -> Answer:
+async def _ask_logged(
+    services: Services,
+    question: str,
+    top_k: int | None = None,
+    history: Sequence[str] = (),
+) -> Answer:
     """Ask as the terminal's learner; the question is logged with source `cli` (so it shows in
-    the gaps when unanswered)."""
+    the gaps when unanswered). `history`: the chat's earlier questions, oldest first."""
     assert services.questions is not None
     outcome = await services.questions.ask(
-        question, user_id=LOCAL_LEARNER, guild_id=None, via="cli", top_k=top_k
+        question, user_id=LOCAL_LEARNER, guild_id=None, via="cli", top_k=top_k, history=history
     )
     assert outcome is not None  # only a Discord message id can be answered already
     return outcome.answer
@@ -344,10 +353,24 @@ def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_chat(settings: Settings) -> int:
-    """An interactive question loop in the terminal; `quit`, Ctrl+D or Ctrl+C leaves."""
+    """An interactive question loop in the terminal; `quit`, Ctrl+D or Ctrl+C leaves.
+
+    Follow-ups are answered with the chat's earlier questions ("tell me more"); `new` starts
+    a new conversation. In a terminal, lines can be edited and the history (kept in the data
+    directory) is recalled with the arrow keys."""
     if isinstance(sys.stdin, io.TextIOWrapper):
         # Bytes the terminal cannot decode become "�" in the question instead of ending the chat.
         sys.stdin.reconfigure(errors="replace")
+    editing = LineEditing.enable(settings.data_dir / CHAT_HISTORY) if sys.stdin.isatty() else None
+    try:
+        return _chat(settings, editing)
+    finally:
+        if editing is not None:
+            editing.save()
+
+
+def _chat(settings: Settings, editing: LineEditing | None) -> int:
+    conversation: list[str] = []
     print("Loading the knowledge base…", file=sys.stderr, flush=True)
     with asyncio.Runner() as runner:
         try:
@@ -360,7 +383,8 @@ def run_chat(settings: Settings) -> int:
             status = services.knowledge.status()
             print(
                 f"Waypoint is ready: {status.documents} documents, {status.chunks} passages.\n"
-                "Ask a question in your own words. Type 'quit' or press Ctrl+D to leave."
+                "Ask a question in your own words; follow-ups keep the subject ('new' starts "
+                "over). Type 'quit' or press Ctrl+D to leave."
             )
             while True:
                 try:
@@ -376,14 +400,21 @@ def run_chat(settings: Settings) -> int:
                 if question.lower() in ("help", "?", "/help"):
                     print("Ask anything about the knowledge base, e.g. 'what maths do I need?'.")
                     continue
+                if question.lower() in ("new", "/new"):
+                    conversation.clear()
+                    print("New conversation: the next question starts afresh.")
+                    continue
                 try:
-                    answer = runner.run(_ask_logged(services, question))
+                    answer = runner.run(
+                        _ask_logged(services, question, history=conversation[-HISTORY_TURNS:])
+                    )
                 except KeyboardInterrupt:
                     print("\n(cancelled)")
                     continue
                 except WaypointError as exc:  # e.g. a question too long: say so, keep chatting
                     print(exc.user_message)
                     continue
+                conversation.append(question)
                 print()
                 print(format_answer(answer))
         finally:

@@ -19,10 +19,34 @@ class GuildConfigRepository:
 
     async def answer_channels(self, guild_id: int) -> frozenset[int]:
         """The channels of `guild_id` where every message is treated as a question."""
+        return frozenset(await self.answer_channel_modes(guild_id))
+
+    async def answer_channel_modes(self, guild_id: int) -> dict[int, bool]:
+        """Each answer channel of `guild_id`, with True when it answers in a new thread."""
         rows = await self._db.fetch_all(
-            "SELECT channel_id FROM answer_channels WHERE guild_id = ?", (guild_id,)
+            "SELECT channel_id, threads FROM answer_channels WHERE guild_id = ?", (guild_id,)
         )
-        return frozenset(int(r["channel_id"]) for r in rows)
+        return {int(r["channel_id"]): bool(r["threads"]) for r in rows}
+
+    async def set_answer_channel(
+        self, guild_id: int, channel_id: int, by: int, at: datetime, *, threads: bool
+    ) -> bool:
+        """Make the channel an answer channel with this thread mode (added, or its mode
+        changed); True when it was not one before."""
+        async with self._db.transaction():
+            changed = await self._db.execute(
+                "UPDATE answer_channels SET threads = ? WHERE guild_id = ? AND channel_id = ?",
+                (int(threads), guild_id, channel_id),
+            )
+            await self._db.notify(ANSWER_CHANNELS_CHANGED, str(guild_id))
+            if changed.rowcount:
+                return False
+            await self._db.execute(
+                "INSERT INTO answer_channels (guild_id, channel_id, added_by, added_at, threads)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (guild_id, channel_id, by, at.isoformat(), int(threads)),
+            )
+        return True
 
     async def toggle_answer_channel(
         self, guild_id: int, channel_id: int, by: int, at: datetime

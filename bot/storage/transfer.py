@@ -35,7 +35,7 @@ _QUESTIONS = (
     " sources, asked_at"
 )
 _FEEDBACK = "question_id, user_id, helpful, voted_at"
-_ANSWER_CHANNELS = "guild_id, channel_id, added_by, added_at"
+_ANSWER_CHANNELS = "guild_id, channel_id, added_by, added_at, threads"
 
 
 @dataclass(frozen=True)

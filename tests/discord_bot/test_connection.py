@@ -55,11 +55,16 @@ async def test_command_sync_payload(running: Running, world: World) -> None:
 
     config = _by_name(commands, "config")
     answer_channel = _by_name(config["options"], "answer-channel")
-    (channel,) = answer_channel["options"]
+    channel, threads = answer_channel["options"]
     assert channel["type"] == 7
     assert channel["required"] is True
-    assert 0 in channel["channel_types"]  # text channels
+    assert {0, 15} <= set(channel["channel_types"])  # text and forum channels
     assert channel["description"]
+    assert (threads["name"], threads["type"]) == ("threads", 5)  # an optional boolean
+    assert not threads.get("required")
+    # The message context menu, by exactly that name.
+    menu = _by_name(commands, "Ask Waypoint")
+    assert menu["type"] == 3
     assert config["default_member_permissions"] is None
     assert config["contexts"] == [0]
 

@@ -64,3 +64,29 @@ async def test_terminal_questions_show_in_the_log_and_the_gaps(
         assert [q["asked_via"] for q in export["questions"]] == ["cli"] * 3
     finally:
         await services.close()
+
+
+async def test_the_terminal_chat_keeps_the_conversation(
+    knowledge_dir: Path,
+    index_root: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(index_root / "index", data / "index")
+    typed = io.TextIOWrapper(
+        io.BytesIO(b"what is overfitting?\ntell me more\nnew\ntell me more\nquit\n"),
+        "utf-8",
+    )
+    monkeypatch.setattr(sys, "stdin", typed)
+    base = ["--data-dir", str(data), "--knowledge", str(knowledge_dir), "chat"]
+    assert await asyncio.to_thread(main, base) == 0
+    out = capsys.readouterr().out
+    answers = out.split("you> ")[1:]
+    assert len(answers) == 5
+    # In context, "more" is more about overfitting.
+    assert "overfitting.md" in answers[1]
+    # After "new", the same words have nothing to lean on.
+    assert "New conversation" in answers[2]
+    assert "does not cover this" in answers[3]

@@ -26,6 +26,8 @@ EMBED_LINKS = 1 << 14
 ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 USE_APPLICATION_COMMANDS = 1 << 31
+CREATE_PUBLIC_THREADS = 1 << 35
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 50) - 1
 EVERYONE_DEFAULT = (
     VIEW_CHANNEL
@@ -37,6 +39,8 @@ EVERYONE_DEFAULT = (
     | USE_APPLICATION_COMMANDS
 )
 EPHEMERAL = 1 << 6
+# Channel types (https://discord.com/developers/docs/resources/channel#channel-object-channel-types).
+GUILD_TEXT, PUBLIC_THREAD, GUILD_FORUM = 0, 11, 15
 
 _counter = itertools.count(1)
 
@@ -101,13 +105,17 @@ class Role:
 @dataclass(eq=False)
 class Channel:
     """A guild text channel (a voice channel when `voice`), or a DM channel when `guild` is
-    None."""
+    None; a forum channel or a public thread (of `parent`, started by `owner_id`) when
+    `channel_type` says so."""
 
     id: int
     name: str
     guild: Guild | None
     recipient: User | None = None
     voice: bool = False
+    channel_type: int = GUILD_TEXT
+    parent: Channel | None = None
+    owner_id: int | None = None
 
     @property
     def mention(self) -> str:
@@ -141,6 +149,10 @@ class Channel:
                 "rate_limit_per_user": 0,
                 "flags": 0,
             }
+        if self.channel_type == PUBLIC_THREAD:
+            return self._thread_payload()
+        if self.channel_type == GUILD_FORUM:
+            return self._forum_payload()
         return {
             "id": str(self.id),
             "type": 0,
@@ -154,6 +166,55 @@ class Channel:
             "last_message_id": None,
             "rate_limit_per_user": 0,
             "flags": 0,
+        }
+
+    def _thread_payload(self) -> dict[str, Any]:
+        assert self.guild is not None
+        assert self.parent is not None
+        return {
+            "id": str(self.id),
+            "type": PUBLIC_THREAD,
+            "guild_id": str(self.guild.id),
+            "parent_id": str(self.parent.id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "total_message_sent": 0,
+            "flags": 0,
+            "applied_tags": [],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": iso_now(),
+                "locked": False,
+                "invitable": True,
+                "create_timestamp": iso_now(),
+            },
+        }
+
+    def _forum_payload(self) -> dict[str, Any]:
+        assert self.guild is not None
+        return {
+            "id": str(self.id),
+            "type": GUILD_FORUM,
+            "guild_id": str(self.guild.id),
+            "name": self.name,
+            "position": list(self.guild.channels).index(self.id),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "available_tags": [],
+            "default_reaction_emoji": None,
+            "default_thread_rate_limit_per_user": 0,
+            "default_sort_order": None,
+            "default_forum_layout": 0,
         }
 
 
@@ -236,6 +297,7 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
+    threads: dict[int, Channel] = field(default_factory=dict)  # active threads
 
     def add_role(self, name: str, permissions: int = 0) -> Role:
         """Create a role (Manage Server is `models.MANAGE_GUILD`)."""
@@ -297,7 +359,7 @@ class Guild:
             "emojis": [],
             "stickers": [],
             "channels": [c.payload() for c in self.channels.values()],
-            "threads": [],
+            "threads": [t.payload() for t in self.threads.values()],
             "members": [m.payload() for m in self.members.values()],
             "member_count": len(self.members),
             "voice_states": [v.payload(uid) for uid, v in self.voice_states.items()],

@@ -22,9 +22,13 @@ import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fake_discord.models import (
+    CREATE_PUBLIC_THREADS,
     EPHEMERAL,
     EVERYONE_DEFAULT,
+    GUILD_FORUM,
     MANAGE_GUILD,
+    PUBLIC_THREAD,
+    SEND_MESSAGES_IN_THREADS,
     Attachment,
     Channel,
     Guild,
@@ -250,7 +254,10 @@ class FakeDiscord:
         """A guild the bot is in, with an @everyone role, the bot as a member and `channels`."""
         gid = snowflake()
         guild = Guild(gid, name, self.owner.id, Role(gid, "@everyone", EVERYONE_DEFAULT, 0))
-        bot_role = guild.add_role("Waypoint", EVERYONE_DEFAULT)
+        # What the README's invite link grants (threads included).
+        bot_role = guild.add_role(
+            "Waypoint", EVERYONE_DEFAULT | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
+        )
         guild.add_member(self.bot_user, [bot_role])
         guild.add_member(self.owner)
         for channel_name in channels:
@@ -297,6 +304,36 @@ class FakeDiscord:
         data["guild_id"] = str(guild.id)
         data["member"] = member.payload()
         await self.dispatch("VOICE_STATE_UPDATE", data, guild)
+
+    def add_forum(self, guild: Guild, name: str) -> Channel:
+        """A forum channel: every post is a thread whose first message has the thread's id."""
+        channel = guild.add_channel(name)
+        channel.channel_type = GUILD_FORUM
+        return self._register_channel(channel)
+
+    async def channel_created(self, channel: Channel) -> None:
+        """Tell the connected bot about a channel added after it connected (CHANNEL_CREATE)."""
+        await self.dispatch("CHANNEL_CREATE", channel.payload(), channel.guild)
+
+    def _new_thread(
+        self, parent: Channel, name: str, owner: User, thread_id: int | None = None
+    ) -> Channel:
+        assert parent.guild is not None
+        thread = Channel(
+            thread_id or snowflake(),
+            name,
+            parent.guild,
+            channel_type=PUBLIC_THREAD,
+            parent=parent,
+            owner_id=owner.id,
+        )
+        parent.guild.threads[thread.id] = thread
+        return self._register_channel(thread)
+
+    async def _thread_created(self, thread: Channel) -> None:
+        await self.dispatch(
+            "THREAD_CREATE", {**thread.payload(), "newly_created": True}, thread.guild
+        )
 
     def add_member(
         self, guild: Guild, name: str, *, roles: tuple[str, ...] = (), manage_guild: bool = False
@@ -506,6 +543,7 @@ class FakeDiscord:
         *,
         mentions: tuple[Member | User, ...] = (),
         reply_to: Message | None = None,
+        message_id: int | None = None,
     ) -> Sent:
         """Post a message as `author`; `mentions` are prepended as <@id> like the client does.
 
@@ -515,7 +553,7 @@ class FakeDiscord:
         text = " ".join([*(m.mention for m in mentions), content]) if mentions else content
         guild = channel.guild
         payload: dict[str, Any] = {
-            "id": str(snowflake()),
+            "id": str(message_id or snowflake()),
             "channel_id": str(channel.id),
             "author": user.payload(),
             "content": text,
@@ -549,6 +587,27 @@ class FakeDiscord:
         self.messages[msg.id] = msg
         await self.dispatch("MESSAGE_CREATE", payload, guild)
         return Sent(msg, self)
+
+    async def start_thread(
+        self, channel: Channel, author: Member | User, name: str, *, on: Message | None = None
+    ) -> Channel:
+        """`author` starts a public thread in text channel `channel` (from message `on`, whose
+        id the thread then takes, as Discord does); THREAD_CREATE is dispatched."""
+        user = author.user if isinstance(author, Member) else author
+        thread = self._new_thread(channel, name, user, on.id if on is not None else None)
+        await self._thread_created(thread)
+        return thread
+
+    async def forum_post(
+        self, forum: Channel, author: Member | User, title: str, content: str
+    ) -> tuple[Channel, Sent]:
+        """`author` posts in forum channel `forum`: THREAD_CREATE for the post's thread, then
+        MESSAGE_CREATE of its first message (same id as the thread), as Discord sends them."""
+        assert forum.channel_type == GUILD_FORUM, f"#{forum.name} is not a forum channel"
+        user = author.user if isinstance(author, Member) else author
+        thread = self._new_thread(forum, title, user)
+        await self._thread_created(thread)
+        return thread, await self.message(thread, author, content, message_id=thread.id)
 
     def _mention_payload(self, guild: Guild | None, who: Member | User) -> dict[str, Any]:
         user = who.user if isinstance(who, Member) else who
@@ -718,6 +777,40 @@ class FakeDiscord:
         channel = in_channel or self._default_channel(guild, user)
         record, payload = self._interaction_payload(APPLICATION_COMMAND, guild, user, channel, data)
         record.name = command
+        await self.dispatch("INTERACTION_CREATE", payload, guild)
+        await self._acknowledged(record)
+        return await record.wait(within)
+
+    async def message_command(
+        self,
+        user: Member | User,
+        name: str,
+        target: Message,
+        /,
+        *,
+        within: float = 10.0,
+    ) -> Interaction:
+        """Right-click `target` -> Apps -> `name` as `user` (a message context-menu command,
+        interaction data type 3 with the message resolved), wait until answered."""
+        channel = self.channels[target.channel_id]
+        guild = channel.guild
+        scoped = self.guild_commands.get(guild.id, []) if guild else []
+        schema = next(
+            (c for c in [*scoped, *self.global_commands] if c["name"] == name and c["type"] == 3),
+            None,
+        )
+        assert schema is not None, f"message command {name!r} was never synced"
+        data: dict[str, Any] = {
+            "id": schema["id"],
+            "name": name,
+            "type": 3,
+            "target_id": str(target.id),
+            "resolved": {"messages": {str(target.id): target.payload}},
+        }
+        if "guild_id" in schema:
+            data["guild_id"] = schema["guild_id"]
+        record, payload = self._interaction_payload(APPLICATION_COMMAND, guild, user, channel, data)
+        record.name = name
         await self.dispatch("INTERACTION_CREATE", payload, guild)
         await self._acknowledged(record)
         return await record.wait(within)
@@ -928,6 +1021,7 @@ class FakeDiscord:
                 cmd["guild_id"] = str(guild_id)
             cmd.setdefault("default_member_permissions", None)
             cmd.setdefault("type", 1)
+            cmd.setdefault("description", "")  # context-menu commands have none
             cmd.setdefault("options", [])
             stored.append(cmd)
         if guild_id is None:
@@ -1075,6 +1169,24 @@ class FakeDiscord:
     ) -> tuple[int, Any]:
         self._message(self._ids(path)[3]).deleted = True
         return 204, None
+
+    async def _thread_from_message(
+        self, method: str, path: str, body: Any, files: list[Attachment]
+    ) -> tuple[int, Any]:
+        ids = self._ids(path)
+        channel, msg = self._channel(ids[1]), self._message(ids[3])
+        if channel.channel_type != 0 or channel.guild is None:
+            raise _HTTPError(400, 50024, "Cannot execute action on this channel type")
+        if not channel.guild.member(self.bot_user).permissions & CREATE_PUBLIC_THREADS:
+            raise _HTTPError(403, 50013, "Missing Permissions")
+        if msg.id in self.channels:
+            raise _HTTPError(400, 160004, "A thread has already been created for this message")
+        name = str((body or {}).get("name") or "")
+        if not 1 <= len(name) <= 100:
+            raise _HTTPError(400, 50035, "Invalid Form Body: name must be 1-100 characters")
+        thread = self._new_thread(channel, name, self.bot_user, msg.id)
+        await self._thread_created(thread)
+        return 201, thread.payload()
 
     async def _no_content(
         self, method: str, path: str, body: Any, files: list[Attachment]
@@ -1248,6 +1360,7 @@ _PATTERNS: list[tuple[str, str]] = [
         "/channels/{id}/messages/{id}/reactions/{emoji}/@me",
     ),
     (r"/channels/\d+/typing", "/channels/{id}/typing"),
+    (r"/channels/\d+/messages/\d+/threads", "/channels/{id}/messages/{id}/threads"),
     (r"/interactions/\d+/[^/]+/callback", "/interactions/{id}/{token}/callback"),
     (r"/webhooks/\d+/[^/]+", "/webhooks/{id}/{token}"),
     (r"/webhooks/\d+/[^/]+/messages/@original", "/webhooks/{id}/{token}/messages/@original"),
@@ -1277,6 +1390,7 @@ _ROUTES: dict[str, _Handler] = {
     "PATCH /channels/{id}/messages/{id}": FakeDiscord._patch_message,
     "DELETE /channels/{id}/messages/{id}": FakeDiscord._delete_message,
     "POST /channels/{id}/typing": FakeDiscord._no_content,
+    "POST /channels/{id}/messages/{id}/threads": FakeDiscord._thread_from_message,
     "PUT /channels/{id}/messages/{id}/reactions/{emoji}/@me": FakeDiscord._no_content,
     "DELETE /channels/{id}/messages/{id}/reactions/{emoji}/@me": FakeDiscord._no_content,
     "POST /interactions/{id}/{token}/callback": FakeDiscord._callback,

@@ -19,7 +19,7 @@ from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
 from bot.errors import PermissionDenied
-from bot.qa.service import QuestionService
+from bot.qa.service import ChannelToggle, QuestionService
 
 if TYPE_CHECKING:
     from bot.admin.service import KnowledgeSync
@@ -139,17 +139,29 @@ class ModerationCog(commands.Cog):
         name="answer-channel",
         description="Answer every message in a channel (run again on the same channel to stop).",
     )
-    @app_commands.describe(channel="The text channel whose messages I should answer.")
+    @app_commands.describe(
+        channel="The text or forum channel whose messages (and threads) I should answer.",
+        threads="Text channels: answer each question in a new thread (True) or in the channel.",
+    )
     async def answer_channel(
-        self, interaction: discord.Interaction, channel: discord.TextChannel
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | discord.ForumChannel,
+        threads: bool | None = None,
     ) -> None:
-        """Toggle an answer channel and list the ones set."""
+        """Toggle an answer channel, or with `threads` set it (and its mode); list the ones set."""
         assert interaction.guild_id is not None  # guild_only
-        toggle = await self.questions.toggle_answer_channel(
-            interaction.guild_id, channel.id, by=interaction.user.id
-        )
+        if threads is None:
+            toggle = await self.questions.toggle_answer_channel(
+                interaction.guild_id, channel.id, by=interaction.user.id
+            )
+        else:
+            toggle = await self.questions.set_answer_channel(
+                interaction.guild_id, channel.id, by=interaction.user.id, threads=threads
+            )
+        forum = isinstance(channel, discord.ForumChannel)
         await interaction.response.send_message(
-            answer_channels_text(toggle), ephemeral=True, allowed_mentions=NO_PINGS
+            answer_channel_text(toggle, forum=forum), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @config.command(
@@ -192,3 +204,17 @@ class ModerationCog(commands.Cog):
         await interaction.response.send_message(
             "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
         )
+
+
+def answer_channel_text(toggle: ChannelToggle, *, forum: bool) -> str:
+    """The confirmation of `/config answer-channel`: where and how answers now go."""
+    text = answer_channels_text(toggle)
+    if not toggle.added:
+        return text
+    if forum:
+        how = "Each new post is answered inside its own thread, and so are replies there."
+    elif toggle.threads:
+        how = "I open a thread on each question and answer there; follow-ups go in the thread."
+    else:
+        how = "I answer in the channel, and in its threads."
+    return f"{text}\n{how}"
