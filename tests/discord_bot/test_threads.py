@@ -194,7 +194,7 @@ async def test_ask_waypoint_on_a_message_without_text(running: Running, world: W
     assert "no text" in result.message.content
 
 
-def test_readme_invite_grants_what_threads_need() -> None:
+async def test_readme_invite_grants_what_threads_need() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     match = re.search(r"permission integer `(\d+)`", readme)
     assert match is not None
