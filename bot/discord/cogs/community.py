@@ -63,7 +63,7 @@ class CommunityCog(commands.Cog):
     @remind.command(
         name="set", description="DM me at this local time on days my streak is at risk."
     )
-    @app_commands.describe(time="Your local time, HH:MM in 24-hour time, e.g. 19:30.")
+    @app_commands.describe(time="Your local time, e.g. 19:30, 7pm or 7:30 pm.")
     async def remind_set(self, interaction: discord.Interaction, time: str) -> None:
         """Turn the daily reminder on at `time` in the learner's timezone."""
         setting = await self.community.set_reminder(
