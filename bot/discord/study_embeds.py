@@ -22,6 +22,7 @@ from discord.utils import escape_markdown
 from bot.discord.embeds import ANSWERED, INFO, escape_mentions, shorten
 from bot.study.models import (
     CheckinResult,
+    CurrentModule,
     DeletedData,
     DueReminder,
     LeaderboardEntry,
@@ -163,6 +164,19 @@ def module_progress_line(progress: ModuleProgress) -> str:
         f"{bar(progress.percent)} {progress.percent} % · "
         f"{hours_text(progress.logged_minutes)} of {num(progress.planned_hours)} h"
     )
+
+
+def done_text(
+    progress: ModuleProgress, following: CurrentModule | None, *, undone: bool = False
+) -> str:
+    """The reply to `/plan done`: the module's state, and what is next once it is done."""
+    title = _safe(progress.title, 200)
+    if undone:
+        return f"**{title}** is no longer marked done ({progress.percent} % logged)."
+    text = f"**{title}** marked done ✓ ({hours_text(progress.logged_minutes)} logged)."
+    if following is None:
+        return text + " Every module of your plan is done. Well done!"
+    return text + f" Next up: **{_safe(following.title, 200)}**."
 
 
 def checkin_embed(result: CheckinResult, today: date | None = None) -> discord.Embed:
