@@ -36,7 +36,7 @@ from bot.study.models import (
     TimezoneChange,
 )
 from bot.study.planner import BACKGROUNDS
-from bot.text import hours_text, plural
+from bot.text import hours_round, hours_text, plural, span_text
 
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
@@ -96,10 +96,9 @@ def background_label(background: str) -> str:
 def _module_line(module: PlannedModule) -> str:
     if module.start is None or module.end is None:
         return "✓ done before this plan"
-    weeks = module.days / 7
     return (
-        f"{day_text(module.start)} → {day_text(module.end)} "
-        f"({num(round(weeks, 1))} wk) · {num(module.hours)} h at {num(module.weekly_hours)} h/week"
+        f"{day_text(module.start)} → {day_text(module.end)} ({span_text(module.days)}) · "
+        f"{hours_round(module.hours)} at {num(module.weekly_hours)} h/week"
     )
 
 
@@ -109,9 +108,9 @@ def plan_embed(plan: Plan, *, title: str | None = None) -> discord.Embed:
     hours = sum(m.hours for m in scheduled)
     head = (
         f"**{_safe(background_label(plan.background), 80)}** · "
-        f"**{num(plan.hours_per_week)} h/week** · {num(hours)} h to go\n"
+        f"**{num(plan.hours_per_week)} h/week** · {hours_round(hours)} to go\n"
         f"Start **{day_text(plan.start)}** · finish **{day_text(plan.finish)}** "
-        f"(about {num(round(plan.weeks, 1))} weeks)"
+        f"({span_text((plan.finish - plan.start).days + 1)})"
     )
     embed = discord.Embed(
         title=shorten(title or f"Your plan: {plan.path_title}", 256),
@@ -162,7 +161,7 @@ def module_progress_line(progress: ModuleProgress) -> str:
         return f"{bar(100)} done ✓ · {hours_text(progress.logged_minutes)} logged"
     return (
         f"{bar(progress.percent)} {progress.percent} % · "
-        f"{hours_text(progress.logged_minutes)} of {num(progress.planned_hours)} h"
+        f"{hours_text(progress.logged_minutes)} of {hours_round(progress.planned_hours)}"
     )
 
 
@@ -228,8 +227,8 @@ def pace_text(pace: Pace) -> str:
         where = "ahead of" if pace.status == "ahead" else "behind"
         head = f"{plural(pace.days, 'day')} {where} the plan"
     parts = [
-        f"**{head}** ({num(pace.done_hours)} of {num(pace.plan_hours)} h; "
-        f"{num(pace.expected_hours)} h expected by yesterday).",
+        f"**{head}** ({hours_round(pace.done_hours)} of {hours_round(pace.plan_hours)}; "
+        f"{hours_round(pace.expected_hours)} expected by yesterday).",
         f"Planned finish {day_text(pace.planned_finish)}.",
     ]
     if pace.too_early:
@@ -268,8 +267,9 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
         f"this week {hours_text(progress.week_minutes)}",
     )
     lines = (
-        f"`{bar(m.percent)}` {m.percent} % **{_safe(m.title, 60)}** "
-        f"({'done' if m.done else f'{hours_text(m.logged_minutes)} / {num(m.planned_hours)} h'})"
+        f"`{bar(m.percent)}` {m.percent} % **{_safe(m.title, 60)}** ("
+        + ("done" if m.done else f"{hours_text(m.logged_minutes)} / {hours_round(m.planned_hours)}")
+        + ")"
         for m in progress.modules
     )
     embed.add_field(name="Modules", value=_fit_lines(lines, FIELD_MAX), inline=False)
