@@ -54,8 +54,7 @@ async def test_command_sync_payload(running: Running, world: World) -> None:
     assert kb["contexts"] == [0]  # guild only
 
     config = _by_name(commands, "config")
-    (answer_channel,) = config["options"]
-    assert answer_channel["name"] == "answer-channel"
+    answer_channel = _by_name(config["options"], "answer-channel")
     (channel,) = answer_channel["options"]
     assert channel["type"] == 7
     assert channel["required"] is True

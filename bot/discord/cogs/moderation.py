@@ -1,4 +1,5 @@
-"""Moderator commands: `/kb reload|status|gaps` and `/config answer-channel`.
+"""Moderator commands: `/kb reload|status|gaps`, `/config answer-channel` and
+`/config milestone-role`.
 
 Moderators are members with Manage Server or the configured moderator role. The groups carry no
 `default_member_permissions`: Discord would hide them from members who hold only the role, so
@@ -130,4 +131,40 @@ class ModerationCog(commands.Cog):
         )
         await interaction.response.send_message(
             answer_channels_text(toggle), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @config.command(
+        name="milestone-role",
+        description="Give a role at a streak length (run again with the same role to stop).",
+    )
+    @app_commands.describe(
+        days="The streak length in days that earns the role.",
+        role="The role to give; members keep it if their streak ends.",
+    )
+    async def milestone_role(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 3650],
+        role: discord.Role,
+    ) -> None:
+        """Map a streak length to a role; warn when the bot cannot give roles."""
+        from bot.discord.cogs.community import CommunityCog
+        from bot.discord.study_embeds import milestone_roles_text
+
+        assert interaction.guild_id is not None  # guild_only
+        cog = interaction.client.get_cog("CommunityCog")  # type: ignore[attr-defined]
+        assert isinstance(cog, CommunityCog)
+        is_set, roles = await cog.community.toggle_milestone_role(
+            interaction.guild_id, days, role.id, by=interaction.user.id
+        )
+        # Manage Roles is what servers forget; a role above the bot's is refused at grant
+        # time (logged, and granted at a later check-in once fixed).
+        can_grant = interaction.app_permissions.manage_roles
+        log.info(
+            "/config milestone-role guild=%s days=%s set=%s", interaction.guild_id, days, is_set
+        )
+        await interaction.response.send_message(
+            milestone_roles_text(is_set, days, roles, can_grant),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )

@@ -302,6 +302,8 @@ class StudyCog(commands.Cog):
         await interaction.response.send_message(
             embed=checkin_embed(result), ephemeral=True, allowed_mentions=NO_PINGS
         )
+        # Streak milestone roles are the community cog's: it listens for `on_study_checkin`.
+        interaction.client.dispatch("study_checkin", interaction, result)
 
     checkin.autocomplete("module")(_module_choices)
     checkin.autocomplete("date_")(_date_choices)
