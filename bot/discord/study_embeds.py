@@ -33,6 +33,7 @@ from bot.study.models import (
     PlannedModule,
     Progress,
     ReminderSetting,
+    ResourceLink,
     TimezoneChange,
 )
 from bot.study.planner import BACKGROUNDS
@@ -320,24 +321,56 @@ def next_embed(step: NextStep) -> discord.Embed:
     embed.add_field(name="This week", value=week, inline=False)
     embed.add_field(name="This module", value=module, inline=False)
     if step.topics:
-        embed.add_field(
-            name="Topics",
-            value=_fit_lines((f"• {_safe(t, 150)}" for t in step.topics), FIELD_MAX),
-            inline=False,
+        covered = set(step.covered_topics)
+        topics = (
+            f"✓ ~~{_safe(t, 150)}~~ (your background)" if t in covered else f"• {_safe(t, 150)}"
+            for t in step.topics
         )
+        embed.add_field(name="Topics", value=_fit_lines(topics, FIELD_MAX), inline=False)
     if step.resources:
-        resources = (
-            f"[{_link(r.title)}]({r.url.replace(')', '%29')}) · {r.kind}"
-            + (" · free" if r.free else "")
-            for r in step.resources
-        )
-        embed.add_field(name="Resources", value=_fit_lines(resources, RESOURCES_MAX), inline=False)
+        lines = [_resource_line(r) for r in step.resources]
+        shown = _resources_shown(lines)
+        value = "\n".join(lines[:shown])
+        if shown < len(lines):
+            value += f"\n… all {len(lines)} are listed below."
+        embed.add_field(name="Resources", value=shorten(value, FIELD_MAX), inline=False)
     embed.set_footer(
         text=shorten(
             f"{current.path_title} · log time with /checkin module:{current.module_id}", 300
         )
     )
     return embed
+
+
+def _resource_line(r: ResourceLink) -> str:
+    return f"[{_link(r.title)}]({r.url.replace(')', '%29')}) · {r.kind}" + (
+        " · free" if r.free else ""
+    )
+
+
+def _resources_shown(lines: list[str]) -> int:
+    """How many resource lines the `/next` embed itself shows (a handful, at least one)."""
+    shown, used = 0, 0
+    while shown < len(lines) and used + len(lines[shown]) + 1 <= RESOURCES_MAX:
+        used += len(lines[shown]) + 1
+        shown += 1
+    return max(shown, 1)
+
+
+def next_embeds(step: NextStep) -> list[discord.Embed]:
+    """`/next` as Discord shows it: the step, then every resource of the module (a second embed
+    when they do not fit the first), all within one message's 6,000 characters."""
+    first = next_embed(step)
+    lines = [_resource_line(r) for r in step.resources]
+    if not lines or _resources_shown(lines) >= len(lines):
+        return [first]
+    room = min(DESCRIPTION_MAX, TOTAL_MAX - len(first) - 100)
+    more = discord.Embed(
+        title=shorten(f"All {len(lines)} resources for {step.current.title}", 256),
+        description=_fit_lines(lines, room),
+        colour=ANSWERED,
+    )
+    return [first, more]
 
 
 def _link(title: str) -> str:

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.discord.cogs.study import date_choices, done_choices
-from bot.discord.study_embeds import bar, plan_embed
+from bot.discord.study_embeds import bar, next_embed, next_embeds, plan_embed
 from bot.study import planner
-from bot.study.models import Plan
+from bot.study.models import CurrentModule, ModuleProgress, NextStep, Plan, ResourceLink
 from bot.text import hours_text
 from index.catalog import Module, Roadmap, load_catalog
 from tests.fake_discord.models import check_embed_limits
@@ -102,3 +102,47 @@ def test_a_large_export_is_compressed_to_fit() -> None:
     big = export_file(data, 7, limit=1000)
     assert big.filename == "waypoint-data-7.json.gz"
     assert json.loads(gzip.decompress(big.fp.read())) == data
+
+
+def _next_step(resources: int, background: str) -> NextStep:
+    topics = ("Python programming", "Maths and statistics basics", "Prompt engineering")
+    return NextStep(
+        current=CurrentModule("ai-engineering", "AI Engineering", "prerequisites", "Prerequisites"),
+        summary="Python, some maths and statistics.",
+        topics=topics,
+        resources=tuple(
+            ResourceLink(
+                f"Resource number {i} with a longish title", f"https://e.org/{i}", "docs", True
+            )
+            for i in range(resources)
+        ),
+        progress=ModuleProgress("prerequisites", "Prerequisites", 45, 40.0, False, None, None),
+        weekly_hours=10,
+        week_minutes=45,
+        module_days_left=20,
+        covered_topics=planner.covered_topics(topics, background),
+    )
+
+
+def test_next_lists_every_resource_and_marks_what_the_background_covers() -> None:
+    embeds = next_embeds(_next_step(24, "software-engineer"))
+    assert len(embeds) == 2
+    main, more = (e.to_dict() for e in embeds)
+    fields = {f["name"]: f["value"] for f in main["fields"]}
+    assert "✓ ~~Python programming~~ (your background)" in fields["Topics"]
+    assert "• Maths and statistics basics" in fields["Topics"]
+    assert fields["Resources"].endswith("… all 24 are listed below.")
+    assert more["title"] == "All 24 resources for Prerequisites"
+    assert more["description"].count("https://e.org/") == 24
+    assert "more" not in more["description"]
+    assert not check_embed_limits([main, more])
+
+    few = next_embeds(_next_step(2, "math-stats"))
+    assert len(few) == 1
+    topics = few[0].to_dict()["fields"][2]["value"]
+    assert "✓ ~~Maths and statistics basics~~ (your background)" in topics
+    assert "• Python programming" in topics
+    assert (
+        "your background"
+        not in next_embed(_next_step(2, "beginner")).to_dict()["fields"][2]["value"]
+    )

@@ -22,7 +22,7 @@ from bot.discord.study_embeds import (
     checkin_embed,
     done_text,
     ics_filename,
-    next_embed,
+    next_embeds,
     plan_embed,
     progress_embed,
     timezone_text,
@@ -352,5 +352,5 @@ class StudyCog(commands.Cog):
         step = await self.plans.next_step(scope_of(interaction), interaction.user.id)
         log_command(interaction, f"module={step.current.module_id}")
         await interaction.response.send_message(
-            embed=next_embed(step), ephemeral=True, allowed_mentions=NO_PINGS
+            embeds=next_embeds(step), ephemeral=True, allowed_mentions=NO_PINGS
         )
