@@ -222,6 +222,17 @@ def pace_text(pace: Pace) -> str:
             f"The plan starts in {plural(pace.days, 'day')}; "
             f"finish planned {day_text(pace.planned_finish)}."
         )
+    if pace.expected_hours == 0:
+        # Day one (or before any study is due): no "0 of 300 h; 0 h expected by yesterday".
+        done = (
+            f"{hours_round(pace.done_hours)} done already, "
+            if pace.done_hours
+            else "Your plan has just started: "
+        )
+        return (
+            f"**{done}{hours_round(pace.plan_hours - pace.done_hours)} to go**, finish planned "
+            f"{day_text(pace.planned_finish)}. Your pace shows here after the first week."
+        )
     if pace.status == "on track":
         head = "On track with the plan"
     else:

@@ -6,9 +6,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.discord.cogs.study import date_choices, done_choices
-from bot.discord.study_embeds import bar, next_embed, next_embeds, plan_embed
+from bot.discord.study_embeds import bar, next_embed, next_embeds, pace_text, plan_embed
 from bot.study import planner
-from bot.study.models import CurrentModule, ModuleProgress, NextStep, Plan, ResourceLink
+from bot.study.models import (
+    CurrentModule,
+    ModuleProgress,
+    NextStep,
+    Pace,
+    Plan,
+    ResourceLink,
+)
 from bot.text import hours_text
 from index.catalog import Module, Roadmap, load_catalog
 from tests.fake_discord.models import check_embed_limits
@@ -146,3 +153,13 @@ def test_next_lists_every_resource_and_marks_what_the_background_covers() -> Non
         "your background"
         not in next_embed(_next_step(2, "beginner")).to_dict()["fields"][2]["value"]
     )
+
+
+def test_the_pace_line_on_day_one() -> None:
+    day_one = Pace("on track", 0, 0.0, 0.0, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
+    assert pace_text(day_one) == (
+        "**Your plan has just started: 300 h to go**, finish planned Sat 31 Jul 2027. "
+        "Your pace shows here after the first week."
+    )
+    studied = Pace("ahead", 1, 0.0, 1.5, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
+    assert pace_text(studied).startswith("**1.5 h done already, 298 h to go**")
