@@ -20,6 +20,7 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.discord.embeds import ANSWERED, INFO, escape_mentions, shorten
+from bot.discord.mentions import command
 from bot.study.models import (
     CheckinResult,
     CurrentModule,
@@ -132,7 +133,9 @@ def plan_embed(plan: Plan, *, title: str | None = None) -> discord.Embed:
         embed.description = (
             head
             + "\n\n"
-            + _fit_lines(lines, room, "… and {n} more modules: `/plan export` has them all")
+            + _fit_lines(
+                lines, room, "… and {n} more modules: " + command("plan export") + " has them all"
+            )
         )
     embed.set_footer(
         text="Log study with /checkin · see where you stand with /progress · "
@@ -328,7 +331,9 @@ def next_embed(step: NextStep) -> discord.Embed:
     if step.module_days_left is not None and step.module_days_left > 0:
         module += f"\nThe plan gives it {plural(step.module_days_left, 'more day')}."
     elif step.module_days_left is not None:
-        module += "\nIts planned dates are over: `/plan new` re-dates the rest from today."
+        module += (
+            f"\nIts planned dates are over: {command('plan new')} re-dates the rest from today."
+        )
     embed.add_field(name="This week", value=week, inline=False)
     embed.add_field(name="This module", value=module, inline=False)
     if step.topics:
@@ -395,23 +400,23 @@ def reminder_text(due: DueReminder, guild_name: str) -> str:
     """The daily DM sent when a streak is at risk."""
     return (
         f"⏳ Your {due.streak}-day study streak in **{_safe(guild_name, 100)}** ends "
-        "at midnight your time. A quick `/checkin` there today keeps it going: "
+        f"at midnight your time. A quick {command('checkin')} there today keeps it going: "
         f"https://discord.com/channels/{due.scope}\n"
-        "-# You asked for this reminder; `/remind off` in that server stops it."
+        f"-# You asked for this reminder; {command('remind off')} in that server stops it."
     )
 
 
 def reminder_set_text(setting: ReminderSetting) -> str:
     """The confirmation of `/remind set` or `/remind off`."""
     if setting.at is None:
-        return "Daily reminders are off. `/remind set` turns them back on."
+        return f"Daily reminders are off. {command('remind set')} turns them back on."
     timezone = setting.zone.zone
     text = (
         f"I'll DM you at **{setting.at}** ({timezone}) on days you haven't checked in yet and "
         "your streak is at risk — never more than once a day."
     )
     if not setting.zone.explicit:
-        text += f" That's {timezone} time: set yours with `/timezone` if it's different."
+        text += f" That's {timezone} time: set yours with {command('timezone')} if it's different."
     return text + " Make sure direct messages from this server's members are allowed."
 
 

@@ -158,3 +158,13 @@ async def test_reminder_loop_catches_up_after_a_restart(
     await fake.wait_for(lambda: bool(_dms(world, world.alice)), 5.0, "the catch-up reminder")
     [dm] = _dms(world, world.alice)
     assert "Your 1-day study streak in **Study Hall**" in dm.content
+
+
+async def test_replies_mention_commands_by_their_synced_ids(
+    running: StudyBot, world: StudyWorld
+) -> None:
+    remind_id = next(c["id"] for c in world.fake.global_commands if c["name"] == "remind")
+    result = await world.fake.slash(world.guild, world.alice, "remind off")
+    assert result.message.content == (
+        f"Daily reminders are off. </remind set:{remind_id}> turns them back on."
+    )

@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.discord.cogs.study import date_choices, done_choices
-from bot.discord.study_embeds import bar, next_embed, next_embeds, pace_text, plan_embed
+from bot.discord.mentions import remember_command_ids
+from bot.discord.study_embeds import (
+    bar,
+    next_embed,
+    next_embeds,
+    pace_text,
+    plan_embed,
+)
 from bot.study import planner
 from bot.study.models import (
     CurrentModule,
@@ -51,6 +58,7 @@ def test_every_real_plan_fits_discord() -> None:
 
 
 def test_a_plan_with_more_modules_than_fields_still_fits() -> None:
+    remember_command_ids({})  # no bot synced: commands are shown in code style
     modules = tuple(
         Module(f"m{i}", f"Module number {i} with a long descriptive title", i, 2, 3, 10, "s")
         for i in range(60)
