@@ -6,12 +6,12 @@ only when called, so the CLI and the study services start without it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.config import Settings
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from discord.ext import commands
+
+    from bot.config import Settings
 
 __all__ = ["Settings", "create_bot"]
 
@@ -21,3 +21,13 @@ def create_bot(settings: Settings) -> commands.Bot:
     from bot.discord.client import create_bot as _create_bot
 
     return _create_bot(settings)
+
+
+def __getattr__(name: str) -> Any:
+    # Settings loads on first use, so `python -m bot` run by a Python without pydantic reaches
+    # bot/__main__.py and says so in one sentence instead of a traceback.
+    if name == "Settings":
+        from bot.config import Settings
+
+        return Settings
+    raise AttributeError(f"module 'bot' has no attribute {name!r}")

@@ -31,3 +31,17 @@ def hours_text(minutes: float) -> str:
 def plural(count: int, word: str) -> str:
     """`1 day`, `2 days`."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def hours_round(hours: float) -> str:
+    """`7.5 h`, `143 h`: a tenth is worth reading under ten hours, noise above."""
+    return f"{round(hours, 1):g} h" if round(hours, 1) < 10 else f"{round(hours):d} h"
+
+
+def span_text(days: int) -> str:
+    """A stretch of days as a person says it: `5 days`, `8 weeks`, `about 13 months`."""
+    if days < 14:
+        return plural(days, "day")
+    if days < 63:
+        return plural(round(days / 7), "week")
+    return f"about {round(days / 30.44)} months"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import discord
 import pytest
 
 from bot.config import Settings
@@ -40,3 +42,20 @@ def test_readme_lists_every_setting() -> None:
         assert f"`{variable}`" in readme, f"{variable} is missing from the README settings table"
     assert "make run" in readme
     assert "make test" in readme
+
+
+def test_readme_invite_grants_what_threads_need() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"permission integer `(\d+)`", readme)
+    assert match is not None
+    granted = discord.Permissions(int(match.group(1)))
+    assert f"permissions={match.group(1)}" in readme  # the link says the same
+    assert granted == discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        create_public_threads=True,
+        send_messages_in_threads=True,
+        embed_links=True,
+        attach_files=True,
+        read_message_history=True,
+    )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.cli.common import LOCAL_LEARNER, run_async, snowflake, verb_parser, write_output
 from bot.cli.present import day, hours, print_plan, print_progress, width
 from bot.config import Settings
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, WaypointError
 from bot.study import TERMINAL_SCOPE
 from bot.study.parsing import optional_date, parse_date, parse_minutes, suggest_timezones
 from bot.text import hours_text, plural
@@ -74,7 +74,9 @@ def register(verbs: Any) -> None:
     done.set_defaults(handler=_plan_done)
 
     export = verb_parser(actions, "export", "Save your plan as an iCalendar (.ics) file.")
-    export.add_argument("--output", "-o", type=Path, help="file to write (default: <path>.ics)")
+    export.add_argument(
+        "--output", "-o", type=Path, help="file to write (default: <data dir>/exports/<path>.ics)"
+    )
     export.add_argument("--path", help="which plan (default: the latest)")
     _learner_options(export)
     export.set_defaults(handler=_plan_export)
@@ -228,10 +230,23 @@ def _plan_export(args: argparse.Namespace, settings: Settings) -> int:
     async def work(study: StudyServices) -> int:
         plan = await study.plans.plan(args.scope, args.learner, args.path)
         data = await study.plans.export_ics(args.scope, args.learner, plan.path_id)
-        target = args.output or Path(f"{plan.path_id}.ics")
+        target = args.output
+        if target is None:
+            # Not the current folder: run from a clone it would litter the source tree.
+            folder = settings.data_dir / "exports"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WaypointError(
+                    f"cannot make {folder}: {exc.strerror or exc}; nothing was saved "
+                    "(give a file with -o)."
+                ) from None
+            target = folder / f"{plan.path_id}.ics"
         write_output(target, data)
         events = sum(1 for m in plan.modules if m.start is not None)
-        print(f"Saved {plural(events, 'event')} to {target}; import it into your calendar.")
+        print(
+            f"Saved {plural(events, 'event')} to {target.resolve()}; import it into your calendar."
+        )
         return 0
 
     return _with_study(settings, work)

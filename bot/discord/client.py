@@ -24,6 +24,7 @@ from bot.discord.cogs.mydata import MyDataCog
 from bot.discord.cogs.rooms import StudyRoomsCog
 from bot.discord.cogs.study import StudyCog
 from bot.discord.errors import ErrorHandler
+from bot.discord.mentions import remember_command_ids
 from bot.discord.views import feedback_buttons
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class WaypointBot(commands.Bot):
                 self.settings.moderator_role,
                 sync=services.knowledge_sync,
                 rooms=study.rooms,
+                community=study.community,
             )
         )
         await self.add_cog(StudyCog(study.plans, study.checkins, study.progress, study.learners))
@@ -114,10 +116,13 @@ class WaypointBot(commands.Bot):
         try:
             if marker.read_text(encoding="utf-8").strip() == digest:
                 log.info("slash commands unchanged; not syncing")
+                # Their ids make the clickable mentions (</plan new:ID>) in replies.
+                remember_command_ids({c.name: c.id for c in await self.tree.fetch_commands()})
                 return
         except OSError:
             pass
         synced = await self.tree.sync()
+        remember_command_ids({c.name: c.id for c in synced})
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(digest, encoding="utf-8")
         log.info("synced %d slash commands: %s", len(synced), ", ".join(c.name for c in synced))

@@ -20,8 +20,10 @@ import discord
 from discord.utils import escape_markdown
 
 from bot.discord.embeds import ANSWERED, INFO, escape_mentions, shorten
+from bot.discord.mentions import command
 from bot.study.models import (
     CheckinResult,
+    CurrentModule,
     DeletedData,
     DueReminder,
     LeaderboardEntry,
@@ -32,10 +34,11 @@ from bot.study.models import (
     PlannedModule,
     Progress,
     ReminderSetting,
+    ResourceLink,
     TimezoneChange,
 )
 from bot.study.planner import BACKGROUNDS
-from bot.text import hours_text, plural
+from bot.text import hours_round, hours_text, plural, span_text
 
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
@@ -95,10 +98,9 @@ def background_label(background: str) -> str:
 def _module_line(module: PlannedModule) -> str:
     if module.start is None or module.end is None:
         return "✓ done before this plan"
-    weeks = module.days / 7
     return (
-        f"{day_text(module.start)} → {day_text(module.end)} "
-        f"({num(round(weeks, 1))} wk) · {num(module.hours)} h at {num(module.weekly_hours)} h/week"
+        f"{day_text(module.start)} → {day_text(module.end)} ({span_text(module.days)}) · "
+        f"{hours_round(module.hours)} at {num(module.weekly_hours)} h/week"
     )
 
 
@@ -108,9 +110,9 @@ def plan_embed(plan: Plan, *, title: str | None = None) -> discord.Embed:
     hours = sum(m.hours for m in scheduled)
     head = (
         f"**{_safe(background_label(plan.background), 80)}** · "
-        f"**{num(plan.hours_per_week)} h/week** · {num(hours)} h to go\n"
+        f"**{num(plan.hours_per_week)} h/week** · {hours_round(hours)} to go\n"
         f"Start **{day_text(plan.start)}** · finish **{day_text(plan.finish)}** "
-        f"(about {num(round(plan.weeks, 1))} weeks)"
+        f"({span_text((plan.finish - plan.start).days + 1)})"
     )
     embed = discord.Embed(
         title=shorten(title or f"Your plan: {plan.path_title}", 256),
@@ -131,7 +133,9 @@ def plan_embed(plan: Plan, *, title: str | None = None) -> discord.Embed:
         embed.description = (
             head
             + "\n\n"
-            + _fit_lines(lines, room, "… and {n} more modules: `/plan export` has them all")
+            + _fit_lines(
+                lines, room, "… and {n} more modules: " + command("plan export") + " has them all"
+            )
         )
     embed.set_footer(
         text="Log study with /checkin · see where you stand with /progress · "
@@ -161,8 +165,21 @@ def module_progress_line(progress: ModuleProgress) -> str:
         return f"{bar(100)} done ✓ · {hours_text(progress.logged_minutes)} logged"
     return (
         f"{bar(progress.percent)} {progress.percent} % · "
-        f"{hours_text(progress.logged_minutes)} of {num(progress.planned_hours)} h"
+        f"{hours_text(progress.logged_minutes)} of {hours_round(progress.planned_hours)}"
     )
+
+
+def done_text(
+    progress: ModuleProgress, following: CurrentModule | None, *, undone: bool = False
+) -> str:
+    """The reply to `/plan done`: the module's state, and what is next once it is done."""
+    title = _safe(progress.title, 200)
+    if undone:
+        return f"**{title}** is no longer marked done ({progress.percent} % logged)."
+    text = f"**{title}** marked done ✓ ({hours_text(progress.logged_minutes)} logged)."
+    if following is None:
+        return text + " Every module of your plan is done. Well done!"
+    return text + f" Next up: **{_safe(following.title, 200)}**."
 
 
 def checkin_embed(result: CheckinResult, today: date | None = None) -> discord.Embed:
@@ -208,14 +225,25 @@ def pace_text(pace: Pace) -> str:
             f"The plan starts in {plural(pace.days, 'day')}; "
             f"finish planned {day_text(pace.planned_finish)}."
         )
+    if pace.expected_hours == 0:
+        # Day one (or before any study is due): no "0 of 300 h; 0 h expected by yesterday".
+        done = (
+            f"{hours_round(pace.done_hours)} done already, "
+            if pace.done_hours
+            else "Your plan has just started: "
+        )
+        return (
+            f"**{done}{hours_round(pace.plan_hours - pace.done_hours)} to go**, finish planned "
+            f"{day_text(pace.planned_finish)}. Your pace shows here after the first week."
+        )
     if pace.status == "on track":
         head = "On track with the plan"
     else:
         where = "ahead of" if pace.status == "ahead" else "behind"
         head = f"{plural(pace.days, 'day')} {where} the plan"
     parts = [
-        f"**{head}** ({num(pace.done_hours)} of {num(pace.plan_hours)} h; "
-        f"{num(pace.expected_hours)} h expected by yesterday).",
+        f"**{head}** ({hours_round(pace.done_hours)} of {hours_round(pace.plan_hours)}; "
+        f"{hours_round(pace.expected_hours)} expected by yesterday).",
         f"Planned finish {day_text(pace.planned_finish)}.",
     ]
     if pace.too_early:
@@ -259,8 +287,9 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
         ),
     )
     lines = (
-        f"`{bar(m.percent)}` {m.percent} % **{_safe(m.title, 60)}** "
-        f"({'done' if m.done else f'{hours_text(m.logged_minutes)} / {num(m.planned_hours)} h'})"
+        f"`{bar(m.percent)}` {m.percent} % **{_safe(m.title, 60)}** ("
+        + ("done" if m.done else f"{hours_text(m.logged_minutes)} / {hours_round(m.planned_hours)}")
+        + ")"
         for m in progress.modules
     )
     embed.add_field(name="Modules", value=_fit_lines(lines, FIELD_MAX), inline=False)
@@ -307,28 +336,62 @@ def next_embed(step: NextStep) -> discord.Embed:
     if step.module_days_left is not None and step.module_days_left > 0:
         module += f"\nThe plan gives it {plural(step.module_days_left, 'more day')}."
     elif step.module_days_left is not None:
-        module += "\nIts planned dates are over: `/plan new` re-dates the rest from today."
+        module += (
+            f"\nIts planned dates are over: {command('plan new')} re-dates the rest from today."
+        )
     embed.add_field(name="This week", value=week, inline=False)
     embed.add_field(name="This module", value=module, inline=False)
     if step.topics:
-        embed.add_field(
-            name="Topics",
-            value=_fit_lines((f"• {_safe(t, 150)}" for t in step.topics), FIELD_MAX),
-            inline=False,
+        covered = set(step.covered_topics)
+        topics = (
+            f"✓ ~~{_safe(t, 150)}~~ (your background)" if t in covered else f"• {_safe(t, 150)}"
+            for t in step.topics
         )
+        embed.add_field(name="Topics", value=_fit_lines(topics, FIELD_MAX), inline=False)
     if step.resources:
-        resources = (
-            f"[{_link(r.title)}]({r.url.replace(')', '%29')}) · {r.kind}"
-            + (" · free" if r.free else "")
-            for r in step.resources
-        )
-        embed.add_field(name="Resources", value=_fit_lines(resources, RESOURCES_MAX), inline=False)
+        lines = [_resource_line(r) for r in step.resources]
+        shown = _resources_shown(lines)
+        value = "\n".join(lines[:shown])
+        if shown < len(lines):
+            value += f"\n… all {len(lines)} are listed below."
+        embed.add_field(name="Resources", value=shorten(value, FIELD_MAX), inline=False)
     embed.set_footer(
         text=shorten(
             f"{current.path_title} · log time with /checkin module:{current.module_id}", 300
         )
     )
     return embed
+
+
+def _resource_line(r: ResourceLink) -> str:
+    return f"[{_link(r.title)}]({r.url.replace(')', '%29')}) · {r.kind}" + (
+        " · free" if r.free else ""
+    )
+
+
+def _resources_shown(lines: list[str]) -> int:
+    """How many resource lines the `/next` embed itself shows (a handful, at least one)."""
+    shown, used = 0, 0
+    while shown < len(lines) and used + len(lines[shown]) + 1 <= RESOURCES_MAX:
+        used += len(lines[shown]) + 1
+        shown += 1
+    return max(shown, 1)
+
+
+def next_embeds(step: NextStep) -> list[discord.Embed]:
+    """`/next` as Discord shows it: the step, then every resource of the module (a second embed
+    when they do not fit the first), all within one message's 6,000 characters."""
+    first = next_embed(step)
+    lines = [_resource_line(r) for r in step.resources]
+    if not lines or _resources_shown(lines) >= len(lines):
+        return [first]
+    room = min(DESCRIPTION_MAX, TOTAL_MAX - len(first) - 100)
+    more = discord.Embed(
+        title=shorten(f"All {len(lines)} resources for {step.current.title}", 256),
+        description=_fit_lines(lines, room),
+        colour=ANSWERED,
+    )
+    return [first, more]
 
 
 def _link(title: str) -> str:
@@ -342,24 +405,48 @@ def reminder_text(due: DueReminder, guild_name: str) -> str:
     """The daily DM sent when a streak is at risk."""
     return (
         f"⏳ Your {due.streak}-day study streak in **{_safe(guild_name, 100)}** ends "
-        "at midnight your time. A quick `/checkin` there today keeps it going: "
+        f"at midnight your time. A quick {command('checkin')} there today keeps it going: "
         f"https://discord.com/channels/{due.scope}\n"
-        "-# You asked for this reminder; `/remind off` in that server stops it."
+        f"-# You asked for this reminder; {command('remind off')} in that server stops it."
     )
 
 
 def reminder_set_text(setting: ReminderSetting) -> str:
     """The confirmation of `/remind set` or `/remind off`."""
     if setting.at is None:
-        return "Daily reminders are off. `/remind set` turns them back on."
+        return f"Daily reminders are off. {command('remind set')} turns them back on."
     timezone = setting.zone.zone
     text = (
         f"I'll DM you at **{setting.at}** ({timezone}) on days you haven't checked in yet and "
         "your streak is at risk — never more than once a day."
     )
     if not setting.zone.explicit:
-        text += f" That's {timezone} time: set yours with `/timezone` if it's different."
+        text += f" That's {timezone} time: set yours with {command('timezone')} if it's different."
     return text + " Make sure direct messages from this server's members are allowed."
+
+
+def milestone_text(days: int, role_id: int) -> str:
+    """The learner's note when a streak milestone gave them a role."""
+    return f"🏅 {days}-day streak! You now have the <@&{role_id}> role; it stays yours."
+
+
+def milestone_roles_text(is_set: bool, days: int, roles: dict[int, int], can_grant: bool) -> str:
+    """The moderator's reply to `/config milestone-role`: the change, every milestone, and
+    what is missing when the bot cannot give roles."""
+    head = (
+        f"Members reaching a {days}-day streak now get <@&{roles[days]}>."
+        if is_set
+        else f"No role is given at {days} days any more (members keep roles they earned)."
+    )
+    listed = ", ".join(f"{d} days → <@&{r}>" for d, r in sorted(roles.items())) or "none"
+    text = f"{head}\nMilestones: {listed}."
+    if not can_grant and roles:
+        text += (
+            "\n⚠️ I can't give roles here: give me the **Manage Roles** permission and put my "
+            "role above these roles in Server Settings → Roles. Members who reach a milestone "
+            "before then get it at their next check-in."
+        )
+    return text
 
 
 PERIODS = {"week": "this week", "month": "this month"}

@@ -485,6 +485,10 @@ class StudyRepository:
                 f"DELETE FROM {table} WHERE scope = ? AND user_id = ?", (scope, user_id)
             )
             counts.append(done.rowcount)
+        # Milestone roles already given stay on the member; the record of them goes.
+        await self.db.execute(
+            "DELETE FROM milestone_grants WHERE guild_id = ? AND user_id = ?", (scope, user_id)
+        )
         await self.db.execute(
             "DELETE FROM learners WHERE scope = ? AND user_id = ?", (scope, user_id)
         )

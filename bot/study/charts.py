@@ -1,62 +1,108 @@
-"""The progress picture: a calendar heatmap of recent study and a bar per module.
+"""The progress picture, drawn for the ~400 px Discord gives an embed image (rendered at twice
+that for sharp high-density screens), on Discord's dark embed background.
 
-matplotlib takes about half a second to import, so it is imported here, inside the function,
-and only code that draws imports this module. The object API (Figure + the Agg canvas) keeps
-no global state, so drawing is safe in a worker thread.
+It shows what the embed's text cannot: the plan's hours as a line over its dates with today and
+where the plan expects the learner (the same numbers as the embed's pace line), and a heatmap of
+the last weeks. The per-module list stays in the embed, not repeated here.
+
+matplotlib takes about half a second to import, so it is imported inside the function and only
+code that draws imports this module. The object API (Figure + the Agg canvas) keeps no global
+state, so drawing is safe in a worker thread.
 """
 
 from __future__ import annotations
 
 import io
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 
+from bot.study import planner
 from bot.study.models import Progress
+from bot.text import hours_round as hours_label
 
 _lock = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
-_DONE = "#2e7d32"
-_BAR = "#43a047"
-_TRACK = "#e6e6e6"
+WIDTH_IN, HEIGHT_IN, DPI = 4.0, 3.0, 200  # 800 x 600 px, shown at 400 x 300
+BACKGROUND = "#2b2d31"  # Discord's dark-theme embed background
+TEXT = "#dbdee1"
+MUTED = "#949ba4"
+PLAN = "#949ba4"
+YOU = "#f28c28"  # the streak colour of the embed
+TODAY = "#5865f2"
+EMPTY = "#383a40"
+HEAT = ["#1f4d2b", "#2f8a44", "#57d16b"]
 
 
-def _hours(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+def plan_curve(progress: Progress) -> tuple[list[date], list[float]]:
+    """The plan's cumulative hours at the end of each day, from the day before it starts."""
+    scheduled = [m for m in progress.plan.modules if m.start is not None]
+    first = progress.plan.start - timedelta(days=1)
+    days = [first + timedelta(days=i) for i in range((progress.plan.finish - first).days + 1)]
+    return days, [planner.expected_hours(scheduled, d) for d in days]
 
 
 def render_progress(progress: Progress) -> bytes:
-    """Draw `progress` and return PNG bytes."""
+    """Draw `progress` and return PNG bytes (800 x 600 px)."""
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     with _lock:
-        modules = progress.modules
-        days = progress.daily_minutes
-        weeks = max(1, (len(days) + 6) // 7)
-        grid = np.full((7, weeks), np.nan)
-        first = days[0][0] if days else progress.today
-        for day, minutes in days:
-            column = (day - first).days // 7
-            grid[day.weekday(), column] = minutes
-
-        height = 3.6 + 0.42 * max(1, len(modules))
-        fig = Figure(figsize=(8.4, height), dpi=110, layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=BACKGROUND)
         FigureCanvasAgg(fig)
-        axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [3.0, 0.42 * max(1, len(modules))]})
-        heat, bars = axes[0], axes[1]
+        line, heat = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1.35, 1.0]})
+        fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.06, hspace=0.55)
+        for ax in (line, heat):
+            ax.set_facecolor(BACKGROUND)
+            ax.tick_params(colors=MUTED, labelsize=6.5, length=0)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
 
+        # The plan over its dates; today, where the plan expects the learner and where they are.
+        pace, today = progress.pace, progress.today
+        days, hours = plan_curve(progress)
+        line.plot(days, hours, color=PLAN, linewidth=1.2, label="plan")
+        line.fill_between(days, hours, color=PLAN, alpha=0.08, linewidth=0)
+        line.axvline(today, color=TODAY, linewidth=1, linestyle=(0, (2, 2)))
+        line.text(today, max(hours or [1]) * 1.02, " today", color=TODAY, fontsize=6.5, va="bottom")
+        yesterday = today - timedelta(days=1)
+        if progress.plan.start <= today:
+            line.plot([yesterday], [pace.expected_hours], "o", color=PLAN, markersize=3.5)
+            line.plot([yesterday], [pace.done_hours], "o", color=YOU, markersize=4.5, label="you")
+        line.set_title(
+            f"You {hours_label(pace.done_hours)} · plan expected "
+            f"{hours_label(pace.expected_hours)} by yesterday · of {hours_label(pace.plan_hours)}",
+            color=TEXT,
+            fontsize=7.5,
+            loc="left",
+        )
+        line.set_ylim(0, max(1.0, pace.plan_hours) * 1.12)
+        line.yaxis.set_major_formatter(lambda value, _: f"{value:g} h")
+        months = [d for d in days if d.day == 1] or [days[0]]
+        shown_months = months[:: -(-len(months) // 4)]  # at most four labels fit 400 px
+        line.set_xticks(shown_months, [d.strftime("%b %Y") for d in shown_months])
+        line.grid(axis="y", color=EMPTY, linewidth=0.6)
+        line.legend(
+            loc="lower right", fontsize=6.5, frameon=False, labelcolor=TEXT, handlelength=1.2
+        )
+
+        # The last weeks, a square per day (Monday on top); days after today are left out.
+        daily = progress.daily_minutes
+        first = daily[0][0] if daily else today
+        weeks = max(1, (today - first).days // 7 + 1)
+        grid = np.full((7, weeks), np.nan)
+        for day, minutes in daily:
+            grid[day.weekday(), (day - first).days // 7] = minutes
         peak = max(60.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 60.0)
-        cmap = LinearSegmentedColormap.from_list(
-            "study", ["#ebedf0", "#9be9a8", "#216e39"]
-        ).with_extremes(bad="white")  # days after today are blank
-        shown = np.ma.masked_invalid(grid)
-        image = heat.imshow(shown, cmap=cmap, vmin=0, vmax=peak, aspect="auto")
+        cmap = LinearSegmentedColormap.from_list("study", [EMPTY, *HEAT]).with_extremes(
+            bad=BACKGROUND  # days after today
+        )
+        heat.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=0, vmax=peak, aspect="auto")
         heat.set_xticks(np.arange(-0.5, weeks, 1), minor=True)
         heat.set_yticks(np.arange(-0.5, 7, 1), minor=True)
-        heat.grid(which="minor", color="white", linewidth=2)
-        heat.tick_params(which="both", length=0, labelsize=8)
+        heat.grid(which="minor", color=BACKGROUND, linewidth=1.5)
+        heat.tick_params(which="minor", length=0)
         heat.set_yticks([0, 2, 4, 6], ["Mon", "Wed", "Fri", "Sun"])
         ticks, labels = [], []
         for column in range(weeks):
@@ -65,47 +111,25 @@ def render_progress(progress: Progress) -> bytes:
                 ticks.append(column)
                 labels.append(monday.strftime("%b"))
         heat.set_xticks(ticks, labels)
-        for spine in heat.spines.values():
-            spine.set_visible(False)
-        colorbar = fig.colorbar(image, ax=heat, shrink=0.8, pad=0.01)
-        colorbar.set_label("minutes", fontsize=8)
-        colorbar.ax.tick_params(labelsize=7)
-        streak = progress.streak
+        heat.add_patch(  # today's square
+            Rectangle(
+                ((today - first).days // 7 - 0.5, today.weekday() - 0.5),
+                1,
+                1,
+                fill=False,
+                edgecolor=TODAY,
+                linewidth=1.2,
+                zorder=3,
+                clip_on=False,
+            )
+        )
         heat.set_title(
-            f"Last {weeks} weeks: {_hours(sum(m for _, m in days))}   ·   "
-            f"streak {streak.current} day{'s' if streak.current != 1 else ''} "
-            f"(longest {streak.longest})",
-            fontsize=10,
+            f"Last {weeks} weeks · brightest: {hours_label(peak / 60)} or more a day",
+            color=TEXT,
+            fontsize=7.5,
             loc="left",
         )
 
-        names = [m.title for m in modules] or ["(no modules)"]
-        ratios = [min(1.0, m.percent / 100) for m in modules] or [0.0]
-        positions = np.arange(len(names))
-        bars.barh(positions, [1.0] * len(names), color=_TRACK, height=0.6)
-        bars.barh(
-            positions,
-            ratios,
-            color=[_DONE if m.done else _BAR for m in modules] or [_BAR],
-            height=0.6,
-        )
-        for y, module in zip(positions, modules, strict=False):
-            text = (
-                "done"
-                if module.done
-                else f"{module.percent}%  ·  {module.logged_minutes / 60:.1f} / "
-                f"{module.planned_hours:.0f} h"
-            )
-            bars.text(1.02, y, text, va="center", fontsize=8)
-        bars.set_yticks(positions, names, fontsize=8)
-        bars.invert_yaxis()
-        bars.set_xlim(0, 1.32)
-        bars.set_xticks([])
-        for spine in bars.spines.values():
-            spine.set_visible(False)
-        title = f"{progress.plan.path_title}: time logged against planned hours"
-        bars.set_title(title, fontsize=10, loc="left")
-
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
+        fig.savefig(buffer, format="png", facecolor=BACKGROUND)
         return buffer.getvalue()

@@ -6,10 +6,13 @@ from collections.abc import Collection, Iterable
 from datetime import UTC, date, time, timedelta
 
 from bot.errors import InvalidInput
+from bot.storage.milestones import MilestoneRepository
 from bot.study.context import StudyContext
 from bot.study.models import DueReminder, LeaderboardEntry, LearnerZone, ReminderSetting
 from bot.study.parsing import check_reminder_time
 from bot.study.streaks import local_date
+
+MAX_MILESTONE_DAYS = 3650
 
 
 class CommunityService:
@@ -17,6 +20,31 @@ class CommunityService:
 
     def __init__(self, ctx: StudyContext) -> None:
         self._ctx = ctx
+        self._milestones = MilestoneRepository(ctx.db)
+
+    # Streak milestone roles -----------------------------------------------------------------
+
+    async def toggle_milestone_role(
+        self, scope: int, days: int, role_id: int, by: int
+    ) -> tuple[bool, dict[int, int]]:
+        """Give `role_id` at a `days`-day streak (the same role again removes it); returns
+        whether it is set now and every milestone of the server, days -> role id."""
+        if isinstance(days, bool) or not 1 <= days <= MAX_MILESTONE_DAYS:
+            raise InvalidInput(f"A milestone is a streak of 1 to {MAX_MILESTONE_DAYS} days.")
+        is_set = await self._milestones.toggle_role(scope, days, role_id, by, self._ctx.now())
+        return is_set, await self._milestones.roles(scope)
+
+    async def milestone_roles(self, scope: int) -> dict[int, int]:
+        """The server's milestones, days -> role id."""
+        return await self._milestones.roles(scope)
+
+    async def milestones_due(self, scope: int, user_id: int, streak: int) -> list[tuple[int, int]]:
+        """(days, role id) the member has reached with `streak` and was never given."""
+        return await self._milestones.ungranted(scope, user_id, streak)
+
+    async def milestone_granted(self, scope: int, user_id: int, days: int, role_id: int) -> bool:
+        """Record that the member got the milestone's role (once; False if already recorded)."""
+        return await self._milestones.record_grant(scope, user_id, days, role_id, self._ctx.now())
 
     async def set_reminder(self, scope: int, user_id: int, at: str | None) -> ReminderSetting:
         """Turn the daily streak reminder on at local time `at` ('HH:MM'), or off with None."""

@@ -249,6 +249,7 @@ class NextStep:
     weekly_hours: float
     week_minutes: int  # logged on any module this local week
     module_days_left: int | None  # days the plan still gives the module, today included
+    covered_topics: tuple[str, ...] = ()  # topics the learner's background already covers
 
 
 @dataclass(frozen=True)

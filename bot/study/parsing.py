@@ -15,7 +15,8 @@ from bot.errors import InvalidInput
 
 MAX_MINUTES = 1440
 MAX_NOTE = 500
-_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# 19:30, 1930 is not taken (it reads as a year); 7pm, 7 pm, 7:30pm, 7:30 p.m., 12am = midnight.
+_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h]([0-5]\d))?\s*(?:([ap])\.?\s*m?\.?)?$", re.ASCII)
 # 1h30, 1h30m, 1.5h, 2 hours, 45m, 45 min (spaces are removed first).
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h(?:ours?|rs?)?)?(?:(\d+)(?:m|mins?|minutes?)?)?$")
 
@@ -124,11 +125,19 @@ def check_note(note: str | None) -> str | None:
 
 
 def check_reminder_time(text: str) -> str:
-    """Validate a reminder time, HH:MM in 24-hour time; returns it zero-padded."""
-    match = _HHMM.match(text.strip())
-    if match is None:
-        raise InvalidInput("The reminder time must be HH:MM in 24-hour time, e.g. 19:30.")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+    """A reminder time as 'HH:MM' (24-hour): accepts 19:30, 7pm, 7 pm, 7:30 pm, 7:30PM, 07.30."""
+    match = _CLOCK.match(text.strip().lower())
+    hour = minute = -1
+    if match is not None:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        half = match.group(3)
+        if half is None and match.group(2) is None:
+            hour = -1  # a bare number ('7') could be morning or evening: ask for one
+        elif half is not None:
+            hour = -1 if not 1 <= hour <= 12 else hour % 12 + (12 if half == "p" else 0)
+    if not 0 <= hour <= 23:
+        raise InvalidInput("Give the reminder time as 19:30, 7pm or 7:30 pm (your local time).")
+    return f"{hour:02d}:{minute:02d}"
 
 
 def split_modules(text: str | None) -> list[str]:

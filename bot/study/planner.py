@@ -45,6 +45,28 @@ ALREADY_KNOWN: dict[str, tuple[str, ...]] = {
     "math-stats": ("statistics", "mathematics"),
     "software-engineer": ("programming-fundamentals",),
 }
+# Words in a module's topic that a background already covers (matched case-insensitively).
+TOPICS_KNOWN: dict[str, tuple[str, ...]] = {
+    "software-engineer": (
+        "programming",
+        "software",
+        "git",
+        "version control",
+        "api",
+        "testing",
+        "linux",
+        "web",
+    ),
+    "data-engineer": ("data handling", "sql", "database", "pipeline", "etl", "data processing"),
+    "math-stats": (
+        "math",
+        "statistic",
+        "probability",
+        "linear algebra",
+        "calculus",
+        "optimization",
+    ),
+}
 KNOWN_SHARE = 0.25
 MIN_HOURS_PER_WEEK = 1.0
 MAX_HOURS_PER_WEEK = 80.0
@@ -89,6 +111,12 @@ def module_hours(roadmap: Roadmap, background: str) -> dict[str, float]:
                 if mid not in known:
                     hours[mid] = base[mid] * factor
     return hours
+
+
+def covered_topics(topics: Collection[str], background: str) -> tuple[str, ...]:
+    """The topics of a module the learner's background already covers (for `/next`)."""
+    words = TOPICS_KNOWN.get(background, ())
+    return tuple(t for t in topics if any(w in t.lower() for w in words))
 
 
 def _background_sentence(roadmap: Roadmap) -> str:

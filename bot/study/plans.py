@@ -222,4 +222,5 @@ class PlanService:
             weekly_hours=planned.weekly_hours or plan.hours_per_week,
             week_minutes=sum(week.values()),
             module_days_left=days_left,
+            covered_topics=planner.covered_topics(module.topics if module else (), plan.background),
         )

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-import discord
-
 from tests.discord_bot.conftest import SESSION_LOOP, MakeSettings, Running, StartBot, World
 from tests.fake_discord import Channel, Message
 from tests.fake_discord.models import CREATE_PUBLIC_THREADS, check_embed_limits
@@ -192,23 +187,6 @@ async def test_ask_waypoint_on_a_message_without_text(running: Running, world: W
     result = await fake.message_command(world.bob, "Ask Waypoint", empty.message)
     assert result.ephemeral
     assert "no text" in result.message.content
-
-
-async def test_readme_invite_grants_what_threads_need() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"permission integer `(\d+)`", readme)
-    assert match is not None
-    granted = discord.Permissions(int(match.group(1)))
-    assert f"permissions={match.group(1)}" in readme  # the link says the same
-    assert granted == discord.Permissions(
-        view_channel=True,
-        send_messages=True,
-        create_public_threads=True,
-        send_messages_in_threads=True,
-        embed_links=True,
-        attach_files=True,
-        read_message_history=True,
-    )
 
 
 async def test_without_create_public_threads_the_answer_goes_in_the_channel(

@@ -30,13 +30,13 @@ async def _tick(running: StudyBot) -> None:
     await cog.reminders.tick()
 
 
-@pytest.mark.parametrize("time", ["25:00", "7pm", "19:60", ""])
+@pytest.mark.parametrize("time", ["25:00", "13pm", "7", "19:60", "0am", ""])
 async def test_remind_set_bad_time(running: StudyBot, world: StudyWorld, time: str) -> None:
     before = await running.counts()
     result = await world.fake.slash(world.guild, world.alice, "remind set", time=time)
     assert result.ephemeral
     assert result.message.content == (
-        "The reminder time must be HH:MM in 24-hour time, e.g. 19:30."
+        "Give the reminder time as 19:30, 7pm or 7:30 pm (your local time)."
     )
     assert await running.counts() == before
 
@@ -158,3 +158,13 @@ async def test_reminder_loop_catches_up_after_a_restart(
     await fake.wait_for(lambda: bool(_dms(world, world.alice)), 5.0, "the catch-up reminder")
     [dm] = _dms(world, world.alice)
     assert "Your 1-day study streak in **Study Hall**" in dm.content
+
+
+async def test_replies_mention_commands_by_their_synced_ids(
+    running: StudyBot, world: StudyWorld
+) -> None:
+    remind_id = next(c["id"] for c in world.fake.global_commands if c["name"] == "remind")
+    result = await world.fake.slash(world.guild, world.alice, "remind off")
+    assert result.message.content == (
+        f"Daily reminders are off. </remind set:{remind_id}> turns them back on."
+    )

@@ -1,4 +1,4 @@
-"""`/plan new|show|export` end to end, the command contract, and plans within Discord's limits."""
+"""`/plan new|show|done|export` end to end, the command contract, plans within Discord's limits."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ CONTRACT = {
     "plan": {
         "new": ["path", "background", "hours_per_week", "start", "done"],
         "show": [],
+        "done": ["module", "undo"],
         "export": [],
     },
     "checkin": ["minutes", "module", "note", "date"],
@@ -30,6 +31,7 @@ CONTRACT = {
 AUTOCOMPLETED = {
     ("plan", "new", "path"),
     ("plan", "new", "done"),
+    ("plan", "done", "module"),
     ("checkin", "module"),
     ("timezone", "zone"),
 }
@@ -178,3 +180,40 @@ async def test_plan_autocomplete(running: StudyBot, world: StudyWorld) -> None:
     no_path = await fake.autocomplete(world.guild, world.alice, "plan new", focused="done", done="")
     assert no_path == []
     assert time.perf_counter() - started < 3.0  # six round trips, each far under Discord's 3 s
+
+
+async def test_plan_done_marks_a_module_and_names_the_next(
+    running: StudyBot, world: StudyWorld
+) -> None:
+    fake = world.fake
+    no_plan = await fake.slash(world.guild, world.alice, "plan done", module="python-basics")
+    assert no_plan.ephemeral
+    assert no_plan.message.content == "You have no study plan yet; make one with plan new first."
+
+    await make_plan(world, world.alice, start="2026-03-02")
+    offered = await fake.autocomplete(
+        world.guild, world.alice, "plan done", focused="module", module="stat"
+    )
+    assert [c["value"] for c in offered] == ["statistics"]
+
+    await fake.slash(world.guild, world.alice, "checkin", minutes=90, module="python-basics")
+    done = await fake.slash(world.guild, world.alice, "plan done", module="Python Basics")
+    assert done.ephemeral
+    assert done.message.content == (
+        "**Python Basics** marked done ✓ (1 h 30 min logged). Next up: **Statistics**."
+    )
+    current = await running.study.plans.current_module(world.guild.id, world.alice.id)
+    assert current is not None
+    assert current.module_id == "statistics"
+
+    undone = await fake.slash(
+        world.guild, world.alice, "plan done", module="python-basics", undo=True
+    )
+    assert undone.message.content.startswith("**Python Basics** is no longer marked done (")
+
+    before = await running.counts()
+    unknown = await fake.slash(world.guild, world.alice, "plan done", module="knitting")
+    assert unknown.ephemeral
+    assert "knitting" in unknown.message.content
+    assert "\n" not in unknown.message.content
+    assert await running.counts() == before

@@ -6,9 +6,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.discord.cogs.study import date_choices, done_choices
-from bot.discord.study_embeds import bar, plan_embed
+from bot.discord.mentions import remember_command_ids
+from bot.discord.study_embeds import (
+    bar,
+    next_embed,
+    next_embeds,
+    pace_text,
+    plan_embed,
+)
 from bot.study import planner
-from bot.study.models import Plan
+from bot.study.models import (
+    CurrentModule,
+    ModuleProgress,
+    NextStep,
+    Pace,
+    Plan,
+    ResourceLink,
+)
 from bot.text import hours_text
 from index.catalog import Module, Roadmap, load_catalog
 from tests.fake_discord.models import check_embed_limits
@@ -44,6 +58,7 @@ def test_every_real_plan_fits_discord() -> None:
 
 
 def test_a_plan_with_more_modules_than_fields_still_fits() -> None:
+    remember_command_ids({})  # no bot synced: commands are shown in code style
     modules = tuple(
         Module(f"m{i}", f"Module number {i} with a long descriptive title", i, 2, 3, 10, "s")
         for i in range(60)
@@ -102,3 +117,57 @@ def test_a_large_export_is_compressed_to_fit() -> None:
     big = export_file(data, 7, limit=1000)
     assert big.filename == "waypoint-data-7.json.gz"
     assert json.loads(gzip.decompress(big.fp.read())) == data
+
+
+def _next_step(resources: int, background: str) -> NextStep:
+    topics = ("Python programming", "Maths and statistics basics", "Prompt engineering")
+    return NextStep(
+        current=CurrentModule("ai-engineering", "AI Engineering", "prerequisites", "Prerequisites"),
+        summary="Python, some maths and statistics.",
+        topics=topics,
+        resources=tuple(
+            ResourceLink(
+                f"Resource number {i} with a longish title", f"https://e.org/{i}", "docs", True
+            )
+            for i in range(resources)
+        ),
+        progress=ModuleProgress("prerequisites", "Prerequisites", 45, 40.0, False, None, None),
+        weekly_hours=10,
+        week_minutes=45,
+        module_days_left=20,
+        covered_topics=planner.covered_topics(topics, background),
+    )
+
+
+def test_next_lists_every_resource_and_marks_what_the_background_covers() -> None:
+    embeds = next_embeds(_next_step(24, "software-engineer"))
+    assert len(embeds) == 2
+    main, more = (e.to_dict() for e in embeds)
+    fields = {f["name"]: f["value"] for f in main["fields"]}
+    assert "✓ ~~Python programming~~ (your background)" in fields["Topics"]
+    assert "• Maths and statistics basics" in fields["Topics"]
+    assert fields["Resources"].endswith("… all 24 are listed below.")
+    assert more["title"] == "All 24 resources for Prerequisites"
+    assert more["description"].count("https://e.org/") == 24
+    assert "more" not in more["description"]
+    assert not check_embed_limits([main, more])
+
+    few = next_embeds(_next_step(2, "math-stats"))
+    assert len(few) == 1
+    topics = few[0].to_dict()["fields"][2]["value"]
+    assert "✓ ~~Maths and statistics basics~~ (your background)" in topics
+    assert "• Python programming" in topics
+    assert (
+        "your background"
+        not in next_embed(_next_step(2, "beginner")).to_dict()["fields"][2]["value"]
+    )
+
+
+def test_the_pace_line_on_day_one() -> None:
+    day_one = Pace("on track", 0, 0.0, 0.0, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
+    assert pace_text(day_one) == (
+        "**Your plan has just started: 300 h to go**, finish planned Sat 31 Jul 2027. "
+        "Your pace shows here after the first week."
+    )
+    studied = Pace("ahead", 1, 0.0, 1.5, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
+    assert pace_text(studied).startswith("**1.5 h done already, 298 h to go**")

@@ -19,6 +19,7 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+MANAGE_ROLES = 1 << 28
 ADD_REACTIONS = 1 << 6
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
@@ -298,6 +299,9 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
     threads: dict[int, Channel] = field(default_factory=dict)  # active threads
+    # What the bot may do here: interactions' app_permissions, and member role changes
+    # (refused with 403 without MANAGE_ROLES).
+    bot_permissions: int = ALL_PERMISSIONS
 
     def add_role(self, name: str, permissions: int = 0) -> Role:
         """Create a role (Manage Server is `models.MANAGE_GUILD`)."""

@@ -27,6 +27,7 @@ from tests.fake_discord.models import (
     EVERYONE_DEFAULT,
     GUILD_FORUM,
     MANAGE_GUILD,
+    MANAGE_ROLES,
     PUBLIC_THREAD,
     SEND_MESSAGES_IN_THREADS,
     Attachment,
@@ -713,7 +714,7 @@ class FakeDiscord:
             "token": record.token,
             "version": 1,
             "locale": "en-US",
-            "app_permissions": str((1 << 41) - 1),
+            "app_permissions": str(guild.bot_permissions if guild else (1 << 41) - 1),
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
             "context": 0 if guild else 1,
@@ -1193,6 +1194,24 @@ class FakeDiscord:
     ) -> tuple[int, Any]:
         return 204, None
 
+    async def _member_role(
+        self, method: str, path: str, body: Any, files: list[Attachment]
+    ) -> tuple[int, Any]:
+        """PUT/DELETE /guilds/{g}/members/{u}/roles/{r}: 403 (50013) without Manage Roles."""
+        _, _, gid, _, uid, _, rid = path.split("/")
+        guild = self.guilds[int(gid)]
+        if not guild.bot_permissions & MANAGE_ROLES:
+            return 403, {"message": "Missing Permissions", "code": 50013}
+        role = guild.roles.get(int(rid))
+        if role is None:
+            return 404, {"message": "Unknown Role", "code": 10011}
+        member = guild.members[int(uid)]
+        if method == "PUT" and role not in member.roles:
+            member.roles.append(role)
+        elif method == "DELETE" and role in member.roles:
+            member.roles.remove(role)
+        return 204, None
+
     async def _create_dm(
         self, method: str, path: str, body: Any, files: list[Attachment]
     ) -> tuple[int, Any]:
@@ -1346,6 +1365,7 @@ class _HTTPError(Exception):
 
 
 _PATTERNS: list[tuple[str, str]] = [
+    (r"/guilds/\d+/members/\d+/roles/\d+", "/guilds/{id}/members/{id}/roles/{id}"),
     (r"/users/@me", "/users/@me"),
     (r"/users/@me/channels", "/users/@me/channels"),
     (r"/oauth2/applications/@me", "/oauth2/applications/@me"),
@@ -1386,6 +1406,8 @@ _ROUTES: dict[str, _Handler] = {
     "PUT /applications/{id}/guilds/{id}/commands": FakeDiscord._put_commands,
     "GET /applications/{id}/guilds/{id}/commands": FakeDiscord._get_commands,
     "POST /users/@me/channels": FakeDiscord._create_dm,
+    "PUT /guilds/{id}/members/{id}/roles/{id}": FakeDiscord._member_role,
+    "DELETE /guilds/{id}/members/{id}/roles/{id}": FakeDiscord._member_role,
     "POST /channels/{id}/messages": FakeDiscord._post_message,
     "PATCH /channels/{id}/messages/{id}": FakeDiscord._patch_message,
     "DELETE /channels/{id}/messages/{id}": FakeDiscord._delete_message,

@@ -62,7 +62,9 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Run:
     return call
 
 
-def test_a_learner_plans_checks_in_and_sees_progress(run: Run, tmp_path: Path) -> None:
+def test_a_learner_plans_checks_in_and_sees_progress(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     start = datetime.now(UTC).date() - timedelta(days=3)
     status, out, _ = run("plan", "new", "tiny-path", "--hours", "5", "--start", str(start))
     assert status == 0
@@ -90,6 +92,16 @@ def test_a_learner_plans_checks_in_and_sees_progress(run: Run, tmp_path: Path) -
     ics = tmp_path / "plan.ics"
     assert run("plan", "export", "-o", str(ics))[0] == 0
     assert len(list(Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))) == 2
+
+    # Without -o the file goes into the data directory, never the current folder, and the
+    # learner is told where.
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run("plan", "export")
+    saved = (tmp_path / "data" / "exports" / "tiny-path.ics").resolve()
+    assert status == 0
+    assert out.strip() == f"Saved 2 events to {saved}; import it into your calendar."
+    assert saved.read_bytes() == ics.read_bytes()
+    assert not (tmp_path / "tiny-path.ics").exists()
 
     status, out, _ = run("next")
     assert "Now: Basics (Tiny Path)" in out

@@ -207,7 +207,7 @@ BAD: list[tuple[str, Callable[[StudyServices], Awaitable[object]], str]] = [
         ),
         "within a year",
     ),
-    ("a bad reminder time", lambda s: s.community.set_reminder(G1, ALICE, "25:00"), "HH:MM"),
+    ("a bad reminder time", lambda s: s.community.set_reminder(G1, ALICE, "25:00"), "19:30, 7pm"),
     ("a bad period", lambda s: s.community.leaderboard(G1, "decade"), "week or month"),
 ]
 

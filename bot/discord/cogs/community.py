@@ -1,4 +1,5 @@
-"""Opt-in community features: `/remind set|off` (daily DM) and `/leaderboard show|join|leave`.
+"""Opt-in community features: `/remind set|off` (daily DM) and `/leaderboard show|join|leave`;
+streak milestone roles, granted after a check-in reaches a streak a moderator mapped to a role.
 
 The cog owns the reminder loop (a `discord.ext.tasks` loop over `bot/discord/reminders.py`): it
 starts when the cog loads and stops when it unloads, so the bot's setup only adds the cog.
@@ -14,8 +15,9 @@ from discord.ext import commands, tasks
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
 from bot.discord.reminders import EVERY_MINUTE, Reminders
-from bot.discord.study_embeds import leaderboard_embed, reminder_set_text
+from bot.discord.study_embeds import leaderboard_embed, milestone_text, reminder_set_text
 from bot.study.community import CommunityService
+from bot.study.models import CheckinResult
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,48 @@ class CommunityCog(commands.Cog):
         await self.client.wait_until_ready()
         await self.reminders.tick_safely()
 
+    @commands.Cog.listener()
+    async def on_study_checkin(
+        self, interaction: discord.Interaction, result: CheckinResult
+    ) -> None:
+        """Give the member every milestone role their streak has reached and never got.
+
+        A role is recorded as given only once Discord accepted it, so a server that gives the
+        bot Manage Roles later still grants it at the next check-in; a role is never removed.
+        """
+        member, guild_id = interaction.user, interaction.guild_id
+        if not isinstance(member, discord.Member) or guild_id is None:
+            return
+        due = await self.community.milestones_due(guild_id, member.id, result.streak.current)
+        for days, role_id in due:
+            if all(role.id != role_id for role in member.roles):
+                try:
+                    await member.add_roles(
+                        discord.Object(role_id), reason=f"Waypoint: {days}-day study streak"
+                    )
+                except discord.Forbidden:
+                    log.warning(
+                        "milestone role %s not granted in guild %s: the bot needs Manage Roles "
+                        "and a role above it",
+                        role_id,
+                        guild_id,
+                    )
+                    return
+                except discord.NotFound:
+                    log.warning("milestone role %s of guild %s was deleted", role_id, guild_id)
+                    continue
+            if await self.community.milestone_granted(guild_id, member.id, days, role_id):
+                log.info(
+                    "milestone %sd role=%s guild=%s user=%s", days, role_id, guild_id, member.id
+                )
+                await interaction.followup.send(
+                    milestone_text(days, role_id), ephemeral=True, allowed_mentions=NO_PINGS
+                )
+
     @remind.command(
         name="set", description="DM me at this local time on days my streak is at risk."
     )
-    @app_commands.describe(time="Your local time, HH:MM in 24-hour time, e.g. 19:30.")
+    @app_commands.describe(time="Your local time, e.g. 19:30, 7pm or 7:30 pm.")
     async def remind_set(self, interaction: discord.Interaction, time: str) -> None:
         """Turn the daily reminder on at `time` in the learner's timezone."""
         setting = await self.community.set_reminder(

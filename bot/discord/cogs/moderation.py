@@ -1,4 +1,5 @@
-"""Moderator commands: `/kb reload|status|gaps`, `/config answer-channel|study-room|show`.
+"""Moderator commands: `/kb reload|status|gaps`,
+`/config answer-channel|study-room|show|milestone-role`.
 
 Moderators are members with Manage Server or the configured moderator role. The groups carry no
 `default_member_permissions`: Discord would hide them from members who hold only the role, so
@@ -18,11 +19,13 @@ from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
 from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
+from bot.discord.study_embeds import milestone_roles_text
 from bot.errors import PermissionDenied
 from bot.qa.service import ChannelToggle, QuestionService
 
 if TYPE_CHECKING:
     from bot.admin.service import KnowledgeSync
+    from bot.study.community import CommunityService
     from bot.study.rooms import StudyRoomService
     from index.search import KnowledgeBase
 
@@ -63,6 +66,7 @@ class ModerationCog(commands.Cog):
         moderator_role: str,
         *,
         rooms: StudyRoomService,
+        community: CommunityService,
         sync: KnowledgeSync | None = None,
     ) -> None:
         self.knowledge = knowledge
@@ -70,6 +74,7 @@ class ModerationCog(commands.Cog):
         self.questions = questions
         self.moderator_role = moderator_role
         self.rooms = rooms
+        self.community = community
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Every command of this cog is for moderators only."""
@@ -203,6 +208,37 @@ class ModerationCog(commands.Cog):
         ]
         await interaction.response.send_message(
             "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @config.command(
+        name="milestone-role",
+        description="Give a role at a streak length (run again with the same role to stop).",
+    )
+    @app_commands.describe(
+        days="The streak length in days that earns the role.",
+        role="The role to give; members keep it if their streak ends.",
+    )
+    async def milestone_role(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 3650],
+        role: discord.Role,
+    ) -> None:
+        """Map a streak length to a role; warn when the bot cannot give roles."""
+        assert interaction.guild_id is not None  # guild_only
+        is_set, roles = await self.community.toggle_milestone_role(
+            interaction.guild_id, days, role.id, by=interaction.user.id
+        )
+        # Manage Roles is what servers forget; a role above the bot's is refused at grant
+        # time (logged, and granted at a later check-in once fixed).
+        can_grant = interaction.app_permissions.manage_roles
+        log.info(
+            "/config milestone-role guild=%s days=%s set=%s", interaction.guild_id, days, is_set
+        )
+        await interaction.response.send_message(
+            milestone_roles_text(is_set, days, roles, can_grant),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
         )
 
 

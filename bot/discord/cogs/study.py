@@ -1,4 +1,4 @@
-"""Study commands: `/plan new|show|export`, `/checkin`, `/progress`, `/timezone`, `/next`.
+"""Study commands: `/plan new|show|done|export`, `/checkin`, `/progress`, `/timezone`, `/next`.
 
 Each command parses its options, calls the StudyService and formats the result (see
 `bot/study_embeds.py`). Study data belongs to the server it was logged in: the guild id is the
@@ -20,8 +20,9 @@ from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, quiet, sc
 from bot.discord.study_embeds import (
     PROGRESS_PNG,
     checkin_embed,
+    done_text,
     ics_filename,
-    next_embed,
+    next_embeds,
     plan_embed,
     progress_embed,
     timezone_text,
@@ -228,6 +229,27 @@ class StudyCog(commands.Cog):
             embed=plan_embed(current), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
+    @plan.command(name="done", description="Mark a module of your plan done (or not, again).")
+    @app_commands.describe(
+        module="The module of your plan you finished.",
+        undo="Mark it not done again (default: mark it done).",
+    )
+    async def plan_done(
+        self, interaction: discord.Interaction, module: str, undo: bool = False
+    ) -> None:
+        """Mark a module done; the reply names what is next."""
+        scope = scope_of(interaction)
+        progress = await self.plans.set_module_done(
+            scope, interaction.user.id, module, done=not undo
+        )
+        following = None if undo else await self.plans.current_module(scope, interaction.user.id)
+        log_command(interaction, f"module={progress.module_id} undo={undo}")
+        await interaction.response.send_message(
+            done_text(progress, following, undone=undo), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    plan_done.autocomplete("module")(_module_choices)
+
     @plan.command(
         name="export", description="Your plan as a calendar file (.ics), one event per module."
     )
@@ -280,6 +302,8 @@ class StudyCog(commands.Cog):
         await interaction.response.send_message(
             embed=checkin_embed(result), ephemeral=True, allowed_mentions=NO_PINGS
         )
+        # Streak milestone roles are the community cog's: it listens for `on_study_checkin`.
+        interaction.client.dispatch("study_checkin", interaction, result)
 
     checkin.autocomplete("module")(_module_choices)
     checkin.autocomplete("date_")(_date_choices)
@@ -328,5 +352,5 @@ class StudyCog(commands.Cog):
         step = await self.plans.next_step(scope_of(interaction), interaction.user.id)
         log_command(interaction, f"module={step.current.module_id}")
         await interaction.response.send_message(
-            embed=next_embed(step), ephemeral=True, allowed_mentions=NO_PINGS
+            embeds=next_embeds(step), ephemeral=True, allowed_mentions=NO_PINGS
         )
