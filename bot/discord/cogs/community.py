@@ -14,8 +14,9 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
+from bot.discord.milestones import milestone_text
 from bot.discord.reminders import EVERY_MINUTE, Reminders
-from bot.discord.study_embeds import leaderboard_embed, milestone_text, reminder_set_text
+from bot.discord.study_embeds import leaderboard_embed, reminder_set_text
 from bot.study.community import CommunityService
 from bot.study.models import CheckinResult
 

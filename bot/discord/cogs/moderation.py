@@ -19,7 +19,7 @@ from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
 from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
-from bot.discord.study_embeds import milestone_roles_text
+from bot.discord.milestones import milestone_roles_text
 from bot.errors import PermissionDenied
 from bot.qa.service import ChannelToggle, QuestionService
 
