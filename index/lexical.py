@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.arrays import save_array
+
 log = logging.getLogger(__name__)
 
 Scores = npt.NDArray[np.float32]
@@ -205,8 +207,7 @@ class LexicalIndex:
             (self._counts.indptr, self._counts.indices, self._counts.data),
             strict=True,
         ):
-            with open(folder / name, "wb") as f:
-                np.save(f, array, allow_pickle=False)
+            save_array(folder / name, array)
         retriever = self._retriever
         if retriever is None:  # nothing indexed: an empty, loadable index all the same
             import bm25s

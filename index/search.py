@@ -263,7 +263,12 @@ class KnowledgeBase:
                 # Disk full, an unreadable index folder, a bug: the old index stays and the
                 # moderator is told; the traceback goes to the log.
                 log.exception("reload failed")
-                problem = Problem(self.config.home, None, f"reload failed: {exc}")
+                message = (
+                    f"cannot save the updated index: {_reason(exc)}"
+                    if isinstance(exc, OSError)
+                    else f"reload failed: {exc}"
+                )
+                problem = Problem(self.config.home, None, message)
                 report = ReloadReport(
                     False, errors=(problem,), seconds=time.perf_counter() - started
                 )

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from index.arrays import save_array
 from index.documents import Chunk, Citation
 from index.embedding_api import Vectors
 from index.lexical import FILES as LEXICAL_FILES
@@ -178,8 +179,7 @@ def _write_chunks(folder: Path, encoded: EncodedChunks) -> None:
         (CHUNK_LENGTHS_FILE, encoded.lengths),
         (CHUNK_NUMBERS_FILE, encoded.numbers),
     ):
-        with open(folder / name, "wb") as f:
-            np.save(f, array, allow_pickle=False)
+        save_array(folder / name, array)
 
 
 def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
@@ -243,11 +243,9 @@ def save(
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
     try:
-        with open(generation / VECTORS_FILE, "wb") as f:
-            np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+        save_array(generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
         _write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks))
-        with open(generation / TOKENS_FILE, "wb") as f:
-            np.save(f, np.asarray(tokens, dtype=np.int32), allow_pickle=False)
+        save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32))
         lexical.save(generation / LEXICAL_DIR)
         names = [
             VECTORS_FILE,

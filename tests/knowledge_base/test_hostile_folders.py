@@ -304,7 +304,7 @@ def _unprivileged(work: Callable[[], object]) -> object:
     os.waitpid(pid, 0)
     result = json.loads(data)
     if isinstance(result, dict) and "cannot drop root" in result:
-        pytest.skip(f"root reads through chmod 000 and cannot switch user here: {result}")
+        raise AssertionError(f"root reads through chmod 000 and cannot switch user: {result}")
     return result
 
 

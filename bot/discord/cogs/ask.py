@@ -121,6 +121,22 @@ class AskCog(commands.Cog):
     @app_commands.describe(question="Your question in a sentence, up to 500 characters.")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         """Answer in the channel, with sources and 👍/👎 buttons."""
+        await self._answer_interaction(interaction, question)
+
+    async def ask_about_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """ "Ask Waypoint": answer the text of `message` as a question, in the channel."""
+        if not message.content.strip():
+            raise InvalidInput("That message has no text I can answer; try `/ask` instead.")
+        await self._answer_interaction(
+            interaction, message.content, lead=f"Asked about {message.jump_url}"
+        )
+
+    async def _answer_interaction(
+        self, interaction: discord.Interaction, question: str, *, lead: str | None = None
+    ) -> None:
+        """Admit, think in public, answer with sources and buttons (`/ask`, "Ask Waypoint")."""
         # Refusals (too long, cooldown) come before the public "thinking…", so they stay private.
         text = self.questions.admit(
             question, user_id=interaction.user.id, guild_id=interaction.guild_id
@@ -135,37 +151,12 @@ class AskCog(commands.Cog):
         )
         assert outcome is not None  # only a message id can be answered already
         embed, view = reply_payload(outcome, self.button)
+        content = lead if lead is not None else discord.utils.MISSING
         if view is None:
-            await interaction.followup.send(embed=embed, allowed_mentions=NO_PINGS)
-        else:
-            await interaction.followup.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
-        mark_answered(interaction)
-
-    async def ask_about_message(
-        self, interaction: discord.Interaction, message: discord.Message
-    ) -> None:
-        """ "Ask Waypoint": answer the text of `message` as a question, in the channel."""
-        if not message.content.strip():
-            raise InvalidInput("That message has no text I can answer; try `/ask` instead.")
-        text = self.questions.admit(
-            message.content, user_id=interaction.user.id, guild_id=interaction.guild_id
-        )
-        await interaction.response.defer(thinking=True)
-        outcome = await self.questions.ask(
-            text,
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-            via="slash",
-        )
-        assert outcome is not None  # only a message id can be answered already
-        embed, view = reply_payload(outcome, self.button)
-        asked = f"Asked about {message.jump_url}"
-        if view is None:
-            await interaction.followup.send(asked, embed=embed, allowed_mentions=NO_PINGS)
+            await interaction.followup.send(content, embed=embed, allowed_mentions=NO_PINGS)
         else:
             await interaction.followup.send(
-                asked, embed=embed, view=view, allowed_mentions=NO_PINGS
+                content, embed=embed, view=view, allowed_mentions=NO_PINGS
             )
         mark_answered(interaction)
 
