@@ -23,8 +23,7 @@ from index.changes import digests, scan
 from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key, enforce_passage_limits
 from index.documents import Chunk, Document, ReloadReport
 from index.embedding_api import Embedder, Vectors
-from index.files import DEFAULT_LIMITS
-from index.files import scan as scan_folder
+from index.files import DEFAULT_LIMITS, FolderScan
 from index.lexical import LexicalIndex, tokenize
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
@@ -162,7 +161,7 @@ class Builder:
         read and chunked; otherwise every file goes through the loader (parsed ones cached).
         """
         started = time.perf_counter()
-        files, scanned, incomplete = scan(
+        files, scanned, listings = scan(
             self.folders,
             previous.files if previous is not None else {},
             previous.scanned_at_ns if previous is not None else 0,
@@ -171,9 +170,10 @@ class Builder:
             unchanged = replace(previous, files=files, scanned_at_ns=scanned)
             return BuildResult(unchanged, ReloadReport(True, seconds=time.perf_counter() - started))
         # An unreadable folder looks like deleted files: only the full loader names it.
+        incomplete = any(listing.problems for listing in listings.values())
         changed = None if incomplete else self._changed_articles(previous, files)
         if changed is not None and previous is not None:
-            loaded = self._load_articles(previous, changed)
+            loaded = self._load_articles(previous, changed, listings)
         else:
             loaded = self._load_all()
         documents, chunks, catalog, problems, touched = loaded
@@ -263,7 +263,9 @@ class Builder:
         chunks = self._chunk(ordered)
         return documents, chunks, knowledge.catalog, list(knowledge.problems), None
 
-    def _load_articles(self, previous: Snapshot, changed: set[str]) -> Loaded:
+    def _load_articles(
+        self, previous: Snapshot, changed: set[str], listings: Mapping[Path, FolderScan]
+    ) -> Loaded:
         """Read only the changed articles; the rest of the index is the previous one's.
 
         The roadmaps and category labels are unchanged (else `_load_all`), so an article
@@ -278,7 +280,7 @@ class Builder:
             folder = self.folders[int(i)]
             path = folder / source
             if folder not in labels:
-                labels[folder] = category_labels(scan_folder(folder), DEFAULT_LIMITS, problems)
+                labels[folder] = category_labels(listings[folder], DEFAULT_LIMITS, problems)
             if os.path.lexists(path):  # links and pipes too: the loader refuses them by name
                 doc = load_article(path, folder, previous.catalog, problems, labels=labels[folder])
                 if doc is not None:

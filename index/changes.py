@@ -12,6 +12,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from index.files import FolderScan
 from index.files import scan as scan_folder
 from index.loader import file_digest
 from index.manifest import FileState
@@ -23,9 +24,10 @@ RACY_NS = 2_000_000_000
 
 def scan(
     folders: Sequence[Path], previous: Mapping[str, FileState], previous_scan_ns: int
-) -> tuple[dict[str, FileState], int, bool]:
+) -> tuple[dict[str, FileState], int, dict[Path, FolderScan]]:
     """Every knowledge file's state (keys as `index.loader.fingerprint`), the scan's time, and
-    whether a folder could not be listed completely (then only a full load can say why).
+    each folder's listing (one with problems was not listed completely: only a full load can
+    say why).
 
     Files whose size and mtime match `previous` and are older than `previous_scan_ns` (minus a
     margin) keep their recorded digest; the others are read and hashed.
@@ -33,12 +35,11 @@ def scan(
     started = time.time_ns()
     trusted_before = previous_scan_ns - RACY_NS
     out: dict[str, FileState] = {}
-    incomplete = False
+    listings: dict[Path, FolderScan] = {}
     for i, folder in enumerate(folders):
         if not folder.is_dir():
             continue
-        listing = scan_folder(folder)
-        incomplete = incomplete or bool(listing.problems)
+        listing = listings[folder] = scan_folder(folder)
         for path in listing.knowledge_files():
             key = f"{i}:{path.relative_to(folder).as_posix()}"
             try:
@@ -56,7 +57,7 @@ def scan(
                 out[key] = old
             else:
                 out[key] = FileState(file_digest(path), st.st_size, st.st_mtime_ns)
-    return out, started, incomplete
+    return out, started, listings
 
 
 def digests(files: Mapping[str, FileState]) -> dict[str, str]:
