@@ -23,16 +23,14 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
+from population import seed
 
 from bot.storage.db import Database
-from bot.storage.study import StudyRepository
-from bot.study import planner
 from bot.study.service import StudyServices
-from bot.study.streaks import day_number
 from index.catalog import Catalog, Module, Roadmap
 
 SCOPE = 1_180_000_000_000_000_123
@@ -45,49 +43,6 @@ CATALOG = Catalog(roadmaps={"bench": ROADMAP})
 def _p(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[max(0, round(q * len(ordered)) - 1)]
-
-
-async def _seed(db: Database, users: range, days: int, per_day: float, now: datetime) -> int:
-    """Plans and `days` days of check-ins for `users`, committed 250 learners at a time."""
-    repo = StudyRepository(db)
-    rng = random.Random(7)
-    today = now.date()
-    count = 0
-    for start in range(users.start, users.stop, 250):
-        rows: list[tuple[object, ...]] = []
-        async with db.transaction():
-            for user in range(start, min(start + 250, users.stop)):
-                await repo.ensure_learner(SCOPE, user, now)
-                draft = planner.build_plan(ROADMAP, "beginner", 10, today - timedelta(days), ())
-                await repo.replace_plan(SCOPE, user, draft, now)
-                for back in range(days, 0, -1):
-                    if rng.random() > per_day:
-                        continue
-                    on = today - timedelta(days=back)
-                    module = MODULES[min(5, (days - back) * 6 // (days + 1))].id
-                    rows.append(
-                        (
-                            SCOPE,
-                            user,
-                            "bench",
-                            module,
-                            rng.randint(15, 120),
-                            "bench",
-                            on.isoformat(),
-                            day_number(on, 0),
-                            "UTC",
-                            now.isoformat(),
-                            on.isoformat(),
-                        )
-                    )
-            await db.executemany(
-                "INSERT INTO checkins (scope, user_id, path_id, module_id, minutes, note,"
-                " study_date, day, timezone, entered_at, entered_date)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        count += len(rows)
-    return count
 
 
 def _process_writer(target: str, bursts: list[list[int]], barrier: object, out: object) -> None:
@@ -119,7 +74,7 @@ async def _measure(target: str, learners: int, runs: int) -> dict[str, str]:
     out: dict[str, str] = {}
     db = await Database.open(Path(target) if not target.startswith("postgres") else target)
     service = StudyServices.build(db, lambda: CATALOG)
-    await _seed(db, range(1000, 2000), 0, 0.0, now)
+    await seed(db, SCOPE, ROADMAP, range(1000, 2000), 0, now, 0.0)
 
     started = time.perf_counter()
     for user in range(1000, 1200):
@@ -175,7 +130,7 @@ async def _measure(target: str, learners: int, runs: int) -> dict[str, str]:
         f"first {took[0] * 1000:.0f} ms, next {took[1] * 1000:.0f} ms ({stored}/200)"
     )
 
-    seeded = await _seed(db, range(100_000, 100_000 + learners), 90, 0.7, now)
+    seeded = await seed(db, SCOPE, ROADMAP, range(100_000, 100_000 + learners), 90, now, 0.7)
     rng = random.Random(11)
     samples = []
     for _ in range(runs):

@@ -21,17 +21,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from population import seed
+
 from bot.config import DEFAULT_KNOWLEDGE
 from bot.storage.db import Database
-from bot.storage.study import StudyRepository
-from bot.study import planner
 from bot.study.service import StudyServices
-from bot.study.streaks import day_number
 from index.catalog import Catalog, Module, Roadmap, load_catalog
 
 SCOPE = 1
@@ -57,60 +56,6 @@ def _catalog() -> tuple[Catalog, Roadmap]:
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
-async def _seed(
-    db: Database,
-    roadmap: Roadmap,
-    users: range,
-    days: int,
-    now: datetime,
-    per_day: float = 1.0,
-) -> int:
-    """Plans and `days` days of back-filled check-ins for `users`, in one transaction each 500."""
-    repo = StudyRepository(db)
-    today = now.date()
-    module_ids = [m.id for m in roadmap.modules]
-    rng = random.Random(7)
-    count = 0
-    batch: list[tuple[object, ...]] = []
-    for start in range(users.start, users.stop, 500):
-        async with db.transaction():
-            for user in range(start, min(start + 500, users.stop)):
-                await repo.ensure_learner(SCOPE, user, now)
-                draft = planner.build_plan(
-                    roadmap, "beginner", 10, today - timedelta(days=days), ()
-                )
-                await repo.replace_plan(SCOPE, user, draft, now)
-                for back in range(days, -1, -1):
-                    if rng.random() > per_day:
-                        continue
-                    on = today - timedelta(days=back)
-                    module = module_ids[min(len(module_ids) - 1, (days - back) * 6 // (days + 1))]
-                    batch.append(
-                        (
-                            SCOPE,
-                            user,
-                            roadmap.id,
-                            module,
-                            rng.randint(15, 120),
-                            "bench",
-                            on.isoformat(),
-                            day_number(on, 0),
-                            "UTC",
-                            now.isoformat(),
-                            on.isoformat(),
-                        )
-                    )
-            await db.executemany(
-                "INSERT INTO checkins (scope, user_id, path_id, module_id, minutes, note,"
-                " study_date, day, timezone, entered_at, entered_date)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                batch,
-            )
-            count += len(batch)
-            batch.clear()
-    return count
 
 
 def _process_writer(path: str, users: list[int], module: str, barrier: object) -> None:
@@ -142,7 +87,7 @@ async def bench(learners: int, runs: int) -> None:
         service = StudyServices.build(db, lambda: catalog)
 
         # Sequential check-ins: 300 learners with a plan, one check-in each, one after another.
-        await _seed(db, roadmap, range(1000, 2000), 0, now, per_day=0.0)
+        await seed(db, SCOPE, roadmap, range(1000, 2000), 0, now, per_day=0.0)
         started = time.perf_counter()
         for user in range(1000, 1300):
             await service.checkins.checkin(
@@ -209,7 +154,7 @@ async def bench(learners: int, runs: int) -> None:
 
         # One learner with two years of daily check-ins.
         veteran = 7
-        seeded = await _seed(db, roadmap, range(veteran, veteran + 1), 730, now)
+        seeded = await seed(db, SCOPE, roadmap, range(veteran, veteran + 1), 730, now)
         await service.progress.progress(SCOPE, veteran)  # warm the caches once
         samples = []
         for _ in range(runs):
@@ -225,7 +170,7 @@ async def bench(learners: int, runs: int) -> None:
 
         # A community: `learners` learners, each with 90 days of study on most days.
         started = time.perf_counter()
-        community = await _seed(db, roadmap, range(100_000, 100_000 + learners), 90, now, 0.7)
+        community = await seed(db, SCOPE, roadmap, range(100_000, 100_000 + learners), 90, now, 0.7)
         seeding = time.perf_counter() - started
         rng = random.Random(11)
         samples = []
