@@ -447,6 +447,7 @@ def main() -> int:
     ap.add_argument("--png", type=Path, help="render PNGs into this folder")
     ap.add_argument("--width", type=int, default=900, help="page width (420: a phone)")
     ap.add_argument("--data", type=Path, default=REPO / "data", help="where the index is")
+    ap.add_argument("--renderer", type=Path, default=RENDERER, help="discord-screens' render.py")
     ap.add_argument("--list", action="store_true", help="print the built-in scenarios")
     args = ap.parse_args()
     if args.list:
@@ -462,7 +463,7 @@ def main() -> int:
     asyncio.run(run(load_scenario(args.scenario), args.out, args.data))
     if args.png is not None:
         html = args.png / "html"
-        command = [sys.executable, str(RENDERER), "--out", str(args.out), "--html", str(html)]
+        command = [sys.executable, str(args.renderer), "--out", str(args.out), "--html", str(html)]
         command += ["--png", str(args.png), "--width", str(args.width)]
         return subprocess.run(command, check=False).returncode
     return 0

@@ -91,9 +91,11 @@ def test_date_choices_cover_the_backdating_window() -> None:
     choices = date_choices(date(2026, 3, 10), "")
     assert len(choices) == 8
     assert choices[0].value == "2026-03-10"
-    assert choices[0].name.startswith("Today")
-    assert choices[1].name.startswith("Yesterday — Mon 09 Mar")
+    assert choices[0].name == "Today — Tue 10 Mar 2026"
+    assert choices[1].name == "Yesterday — Mon 9 Mar 2026"
+    # The date as written everywhere or as typed (YYYY-MM-DD) finds a day.
     assert [c.value for c in date_choices(date(2026, 3, 10), "03-05")] == ["2026-03-05"]
+    assert [c.value for c in date_choices(date(2026, 3, 10), "thu 5 mar")] == ["2026-03-05"]
 
 
 def test_small_formatters() -> None:
