@@ -15,6 +15,7 @@ from bot.discord.study_embeds import (
     plan_embed,
 )
 from bot.study import planner
+from bot.study.charts import headline
 from bot.study.models import (
     CurrentModule,
     ModuleProgress,
@@ -173,3 +174,8 @@ def test_the_pace_line_on_day_one() -> None:
     )
     studied = Pace("ahead", 1, 0.0, 1.5, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
     assert pace_text(studied).startswith("**1.5 h done already, 298 h to go**")
+    # The picture's headline says the same, not "plan expected 0 h by yesterday".
+    assert headline(day_one) == "Your plan has just started · 300 h to go"
+    assert headline(studied) == "You 1.5 h · 298 h to go"
+    later = Pace("behind", 3, 9.1, 5.7, 503.0, date(2027, 5, 18), None, 5.0, too_early=False)
+    assert headline(later) == "You 5.7 h · plan expected 9.1 h by yesterday · of 503 h"
