@@ -13,7 +13,7 @@ them with headless Chromium (`--width 420` is a phone).
 A scenario is a JSON object (or one of `SCENARIOS` below):
 
     {"start": "2026-03-10T12:00:00+00:00",       # the study clock at the first step
-     "roles": ["7-day streak"],                  # extra server roles (below the bot's own)
+     "roles": ["Regular", {"name": "Legend", "above_bot": true}],  # extra server roles
      "steps": [
        {"name": "plan-new", "what": "caption", "as": "alice", "in": "general",
         "slash": "plan new", "options": {"path": "…", "hours_per_week": 8}},
@@ -21,6 +21,7 @@ A scenario is a JSON object (or one of `SCENARIOS` below):
        {"name": "vote", "click": "👍", "on": "ask"},   # a button by label or custom_id
        {"name": "dates", "autocomplete": "checkin", "focused": "date", "options": {…}},
        {"voice": "focus-room", "as": "alice"},     # join (null: leave); not recorded
+       {"name": "dm", "reminders": true},          # one pass of the daily-reminder loop
        {"at": "2026-03-11T19:00:00+00:00", …},     # set the clock before the step
        {"advance_minutes": 50, …},                 # or move it forward
        {"record": false, …}]}                      # play it, write nothing
@@ -139,6 +140,20 @@ def _study_steps() -> list[Step]:
             "options": {"time": "7pm"},
         },
         {
+            "name": "reminder-dm",
+            "what": "the next evening, no check-in yet: the reminder DM",
+            "at": "2026-03-11T19:00:30+00:00",
+            "reminders": True,
+        },
+        {
+            "name": "milestone-role",
+            "what": "a moderator maps a 3-day streak to a role placed above the bot's own",
+            "as": "mod",
+            "slash": "config milestone-role",
+            "options": {"days": 3, "role": "@&Streak Legend"},
+        },
+        {"name": "config-show", "what": "/config show", "as": "mod", "slash": "config show"},
+        {
             "name": "no-plan",
             "what": "bob runs /progress without a plan (the error sentence)",
             "as": "bob",
@@ -174,7 +189,11 @@ def _ask_steps() -> list[Step]:
 
 
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
-    "study": lambda: {"start": "2026-03-02T08:00:00+00:00", "steps": _study_steps()},
+    "study": lambda: {
+        "start": "2026-03-02T08:00:00+00:00",
+        "roles": [{"name": "Streak Legend", "above_bot": True}],
+        "steps": _study_steps(),
+    },
     "ask": lambda: {"steps": _ask_steps()},
 }
 
@@ -202,8 +221,12 @@ class World:
             "bob": self.fake.add_member(self.guild, "bob"),
             "mod": self.fake.add_member(self.guild, "mod", roles=("Moderator",), manage_guild=True),
         }
-        for name in scenario.get("roles") or []:
-            self.guild.add_role(name)
+        bot_role = self.fake.bot_role(self.guild)
+        for spec in scenario.get("roles") or []:
+            spec = {"name": spec} if isinstance(spec, str) else spec
+            role = self.guild.add_role(spec["name"])
+            if spec.get("above_bot"):  # placed above the bot's own role: it cannot give it
+                self.guild.move_role(role, above=bot_role)
 
     def value(self, raw: Any) -> Any:
         """An option value: "#channel", "@&role" and "@member" become those objects."""
@@ -250,8 +273,9 @@ def _find_button(message: Message, wanted: str) -> str:
 class Player:
     """Plays steps and writes one record per recorded step."""
 
-    def __init__(self, world: World, clock: Clock, out: Path) -> None:
+    def __init__(self, world: World, clock: Clock, out: Path, bot: Any) -> None:
         self.world = world
+        self.bot = bot
         self.clock = clock
         self.out = out
         self.number = 0
@@ -279,7 +303,12 @@ class Player:
                 await fake.voice(who, None if target is None else world.guild.channel(target))
                 await asyncio.sleep(0.3)  # the bot handles the voice event
                 return
-            if "slash" in step:
+            if step.get("reminders"):
+                invocation = {"kind": "reminders"}
+                channel = fake.dm_channel(who.user)
+                cog: Any = self.bot.get_cog("CommunityCog")
+                await cog.reminders.tick()
+            elif "slash" in step:
                 invocation = {"kind": "slash", "command": step["slash"], "options": shown_options}
                 await fake.slash(
                     world.guild, who, step["slash"], in_channel=channel, within=60, **options
@@ -364,7 +393,10 @@ class Player:
             "name": name,
             "what": step.get("what") or name,
             "actor": {"id": str(who.id), "name": who.user.name},
-            "channel": {"id": str(channel.id), "name": channel.name},
+            "channel": {
+                "id": str(channel.id),
+                "name": channel.name if channel.guild else f"{who.user.name} ↔ Waypoint (DM)",
+            },
             "invocation": invocation,
             "notes": notes,
             "error": error,
@@ -419,7 +451,7 @@ async def run(scenario: Scenario, out: Path, data: Path) -> None:
                     await asyncio.sleep(0.01)
                 if not bot.is_ready():
                     raise SystemExit("the bot did not connect to the fake Discord")
-                player = Player(world, clock, out)
+                player = Player(world, clock, out, bot)
                 for step in scenario["steps"]:
                     await player.play(step)
             finally:

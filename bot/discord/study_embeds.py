@@ -260,8 +260,14 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
         title=shorten(f"{who}'s progress: {progress.plan.path_title}", 256),
         colour=STREAK if streak.current else INFO,
     )
+    longest = f"longest {plural(streak.longest, 'day')}"
     streak_lines = [
-        f"🔥 **{plural(streak.current, 'day')}** · longest {plural(streak.longest, 'day')}",
+        f"🔥 **{plural(streak.current, 'day')}** · {longest}"
+        if streak.current
+        # Not "🔥 0 days · longest 0 days" on a plan's first day.
+        else f"No streak right now · {longest}"
+        if streak.longest
+        else "No streak yet: a check-in starts one."
     ]
     if streak.freezes_held:
         streak_lines.append(f"🧊 {plural(streak.freezes_held, 'freeze')} held")

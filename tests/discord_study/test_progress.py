@@ -68,6 +68,22 @@ async def test_progress_is_private_with_a_heatmap(running: StudyBot, world: Stud
     assert (luminance < 0.2).all(), luminance
 
 
+async def test_progress_on_the_plans_first_day(running: StudyBot, world: StudyWorld) -> None:
+    """Nothing logged yet: no "🔥 0 days · longest 0 days" and no "0 h expected by yesterday"."""
+    await make_plan(world, world.alice, start="2026-03-10")
+    message = (await world.fake.slash(world.guild, world.alice, "progress")).message
+    fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert fields["Streak"] == "No streak yet: a check-in starts one."
+    assert fields["Pace"].startswith("**Your plan has just started: 270 h to go**, finish planned")
+    await world.fake.slash(
+        world.guild, world.alice, "checkin", minutes=30, module="python-basics", date="2026-03-09"
+    )
+    running.clock.set("2026-03-12T12:00:00+00:00")  # the streak of one day ended yesterday
+    message = (await world.fake.slash(world.guild, world.alice, "progress")).message
+    fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert fields["Streak"].startswith("No streak right now · longest 1 day")
+
+
 async def test_progress_public_and_its_errors(running: StudyBot, world: StudyWorld) -> None:
     missing = await world.fake.slash(world.guild, world.alice, "progress", public=True)
     # No plan: the error stays private even when the learner asked for a public reply.
