@@ -10,9 +10,10 @@ check-ins plays in seconds. Each recorded step becomes `NN-name.json` in `--out`
 DMs included, with attachment bytes beside it as `NN-name.<filename>`); `--png DIR` then renders
 them with headless Chromium (`--width 420` is a phone).
 
-A scenario is a JSON object (or one of `SCENARIOS` below):
+A scenario is a JSON object; the built-in ones are `bench/scenarios/NAME.json` (`--list`):
 
-    {"start": "2026-03-10T12:00:00+00:00",       # the study clock at the first step
+    {"about": "what it shows",
+     "start": "2026-03-10T12:00:00+00:00",       # the study clock at the first step
      "roles": ["Regular", {"name": "Legend", "above_bot": true}],  # extra server roles
      "steps": [
        {"name": "plan-new", "what": "caption", "as": "alice", "in": "general",
@@ -46,7 +47,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -61,141 +61,9 @@ from bot.discord.client import create_bot  # noqa: E402
 from tests.fake_discord import Channel, FakeDiscord, Guild, Member, Message  # noqa: E402
 
 RENDERER = REPO.parent / "shared" / "tools" / "discord-screens" / "render.py"
+SCENARIOS = REPO / "bench" / "scenarios"  # the built-in scenarios, NAME.json
 Step = dict[str, Any]
 Scenario = dict[str, Any]
-
-
-def _study_steps() -> list[Step]:
-    """/plan new, a week of check-ins, a study-room stay, /progress, /next, /remind set."""
-    days = [("2026-03-02", 45), ("2026-03-03", 60), ("2026-03-04", 30), ("2026-03-06", 90)]
-    steps: list[Step] = [
-        {
-            "name": "plan-new",
-            "what": "/plan new on the ML engineering path, 8 h a week, from Monday",
-            "at": "2026-03-02T08:00:00+00:00",
-            "slash": "plan new",
-            "options": {
-                "path": "machine-learning-engineering",
-                "background": "software-engineer",
-                "hours_per_week": 8,
-                "start": "2026-03-02",
-            },
-        },
-        {
-            "name": "progress-day-one",
-            "what": "/progress on the plan's first day, nothing logged yet",
-            "slash": "progress",
-        },
-    ]
-    for day, minutes in days:
-        steps.append(
-            {
-                "name": f"checkin-{day[-2:]}",
-                "what": f"/checkin {minutes} min on {day}",
-                "at": f"{day}T19:30:00+00:00",
-                "slash": "checkin",
-                "options": {"minutes": minutes, "module": "prerequisites"},
-                "record": day == days[-1][0],
-            }
-        )
-    steps += [
-        {
-            "name": "mark-room",
-            "what": "a moderator marks focus-room a study room",
-            "as": "mod",
-            "slash": "config study-room",
-            "options": {"channel": "#focus-room"},
-        },
-        {"voice": "focus-room", "at": "2026-03-09T18:00:00+00:00"},
-        {"voice": None, "advance_minutes": 75},
-        {
-            "name": "checkin-dates",
-            "what": "typing into /checkin's date: the back-dating choices",
-            "at": "2026-03-10T12:00:00+00:00",
-            "autocomplete": "checkin",
-            "focused": "date",
-            "options": {"minutes": 30, "module": "prerequisites", "date": ""},
-        },
-        {
-            "name": "checkin-today",
-            "what": "/checkin 40 min today, with a note",
-            "slash": "checkin",
-            "options": {
-                "minutes": 40,
-                "module": "prerequisites",
-                "note": "Linear algebra refresher: *vectors* & dot_products",
-            },
-        },
-        {
-            "name": "progress",
-            "what": "/progress after a week and a study-room stay",
-            "slash": "progress",
-        },
-        {"name": "next", "what": "/next: the module, its topics and resources", "slash": "next"},
-        {"name": "plan-show", "what": "/plan show", "slash": "plan show"},
-        {
-            "name": "remind-set",
-            "what": "/remind set at 7pm",
-            "slash": "remind set",
-            "options": {"time": "7pm"},
-        },
-        {
-            "name": "reminder-dm",
-            "what": "the next evening, no check-in yet: the reminder DM",
-            "at": "2026-03-11T19:00:30+00:00",
-            "reminders": True,
-        },
-        {
-            "name": "milestone-role",
-            "what": "a moderator maps a 3-day streak to a role placed above the bot's own",
-            "as": "mod",
-            "slash": "config milestone-role",
-            "options": {"days": 3, "role": "@&Streak Legend"},
-        },
-        {"name": "config-show", "what": "/config show", "as": "mod", "slash": "config show"},
-        {
-            "name": "no-plan",
-            "what": "bob runs /progress without a plan (the error sentence)",
-            "as": "bob",
-            "slash": "progress",
-        },
-    ]
-    return steps
-
-
-def _ask_steps() -> list[Step]:
-    """A question by /ask, one by mention, and a vote on the answer."""
-    return [
-        {
-            "name": "ask",
-            "what": "/ask a question the knowledge base covers",
-            "slash": "ask",
-            "options": {"question": "What is overfitting and how do I spot it?"},
-        },
-        {
-            "name": "mention",
-            "what": "a question by mentioning the bot",
-            "as": "bob",
-            "message": "how do I choose a learning rate?",
-            "mention": True,
-        },
-        {
-            "name": "vote",
-            "what": "alice votes the /ask answer down",
-            "click": "Not helpful",
-            "on": "ask",
-        },
-    ]
-
-
-SCENARIOS: dict[str, Callable[[], Scenario]] = {
-    "study": lambda: {
-        "start": "2026-03-02T08:00:00+00:00",
-        "roles": [{"name": "Streak Legend", "above_bot": True}],
-        "steps": _study_steps(),
-    },
-    "ask": lambda: {"steps": _ask_steps()},
-}
 
 
 class Clock:
@@ -463,11 +331,11 @@ async def run(scenario: Scenario, out: Path, data: Path) -> None:
 
 
 def load_scenario(name: str) -> Scenario:
-    if name in SCENARIOS:
-        return SCENARIOS[name]()
-    path = Path(name)
+    """A built-in scenario (`bench/scenarios/NAME.json`) or a scenario file."""
+    path = SCENARIOS / f"{name}.json" if (SCENARIOS / f"{name}.json").is_file() else Path(name)
     if not path.is_file():
-        raise SystemExit(f"no scenario {name!r}: one of {', '.join(SCENARIOS)} or a .json file")
+        names = ", ".join(p.stem for p in sorted(SCENARIOS.glob("*.json")))
+        raise SystemExit(f"no scenario {name!r}: one of {names}, or a .json file")
     loaded: Scenario = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 
@@ -475,7 +343,9 @@ def load_scenario(name: str) -> Scenario:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--out", type=Path, help="folder for the records (emptied of old ones)")
-    ap.add_argument("--scenario", default="study", help="a built-in name or a scenario .json")
+    ap.add_argument(
+        "--scenario", default="study", help="a built-in scenario (--list) or a scenario .json file"
+    )
     ap.add_argument("--png", type=Path, help="render PNGs into this folder")
     ap.add_argument("--width", type=int, default=900, help="page width (420: a phone)")
     ap.add_argument("--data", type=Path, default=REPO / "data", help="where the index is")
@@ -483,8 +353,8 @@ def main() -> int:
     ap.add_argument("--list", action="store_true", help="print the built-in scenarios")
     args = ap.parse_args()
     if args.list:
-        for name, make in SCENARIOS.items():
-            print(name, " ".join(s.get("name", "·") for s in make()["steps"]))
+        for path in sorted(SCENARIOS.glob("*.json")):
+            print(f"{path.stem}: {load_scenario(path.stem).get('about', '')}")
         return 0
     if args.out is None:
         ap.error("--out is required")
