@@ -56,15 +56,16 @@ def print_progress(progress: Progress) -> None:
     """Streak, totals, pace and one bar per module."""
     plan, streak, pace = progress.plan, progress.streak, progress.pace
     print(f"{plan.path_title}: progress on {day(progress.today)} ({progress.timezone})")
-    today = (
-        "checked in today"
-        if streak.studied_today
-        else "not checked in today yet"
-        if streak.current
-        else "no current streak"
-    )
+    today = "checked in today" if streak.studied_today else "not checked in today yet"
     freezes = f", {plural(streak.freezes_held, 'freeze')} held" if streak.freezes_held else ""
-    print(f"Streak: {plural(streak.current, 'day')} (longest {streak.longest}){freezes}; {today}.")
+    if streak.current:
+        print(
+            f"Streak: {plural(streak.current, 'day')} (longest {streak.longest}){freezes}; {today}."
+        )
+    elif streak.longest:  # as /progress says it: no "0 days (longest 0)"
+        print(f"Streak: none right now (longest {plural(streak.longest, 'day')}){freezes}.")
+    else:
+        print("Streak: none yet; a check-in starts one.")
     if streak.frozen_dates:
         covered = ", ".join(day(d) for d in streak.frozen_dates)
         print(f"Freezes kept this streak alive on: {covered}.")

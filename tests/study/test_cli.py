@@ -138,6 +138,8 @@ def test_bad_input_prints_one_sentence_and_exits_2(run: Run) -> None:
         assert "Logged" not in out
     status, out, _ = run("progress")
     assert "Total: 0 min in 0 check-ins" in out
+    assert "Streak: none yet; a check-in starts one." in out
+    assert "Pace: just started, 60 h to go, finish planned" in out
 
 
 def test_without_a_plan_the_terminal_names_its_own_command(run: Run) -> None:
