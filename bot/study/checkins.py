@@ -70,9 +70,8 @@ class CheckinService:
             oldest = today - timedelta(days=BACKDATE_DAYS)
             if not oldest <= studied <= today:
                 raise InvalidInput(
-                    f"The date must be between {date_text(oldest)} and today ({date_text(today)}); "
-                    "check-ins can be "
-                    f"back-dated up to {BACKDATE_DAYS} days."
+                    f"The date must be between {date_text(oldest)} and today "
+                    f"({date_text(today)}); check-ins can be back-dated up to {BACKDATE_DAYS} days."
                 )
             day = day_number(studied, learner.day_shift)
             per_day = await ctx.repo.minutes_per_day(scope, user_id)
