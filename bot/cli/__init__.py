@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli import common, db, knowledge, run, study
+from bot.text import terminal_commands
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args, settings)
         return status
     except common.UserFacingError as exc:
-        print(f"waypoint: {exc.user_message}", file=sys.stderr)
+        print(f"waypoint: {terminal_commands(exc.user_message)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

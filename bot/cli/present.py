@@ -8,25 +8,17 @@ from datetime import date
 
 from bot.study.models import Pace, Plan, Progress
 from bot.study.planner import BACKGROUNDS
-from bot.text import hours_text, plural
+from bot.text import date_text, hours_round, hours_text, plural
 
 
 def day(d: date) -> str:
-    """`Mon 2 Mar 2026`."""
-    return f"{d:%a} {d.day} {d:%b %Y}"
-
-
-def _short(d: date) -> str:
-    return f"{d.day} {d:%b}"
-
-
-def _long(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
+    """`Mon 2 Mar 2026`, as every date Waypoint shows (bot.text.date_text)."""
+    return date_text(d)
 
 
 def hours(h: float) -> str:
-    """`12 h`, `7.5 h`."""
-    return f"{h:.0f} h" if h >= 10 else f"{h:.1f} h"
+    """`143 h`, `7.5 h`: as Discord shows them (bot.text.hours_round)."""
+    return hours_round(h)
 
 
 def _bar(fraction: float, width: int = 20) -> str:
@@ -52,8 +44,8 @@ def print_plan(plan: Plan, progress: Progress | None = None) -> None:
         if m.start is None or m.end is None:
             print(f"  ✓ {m.title:<{name_width}}  done before this plan")
             continue
-        dates = f"{_long(m.start)} – {_long(m.end)}"
-        line = f"  {i} {m.title:<{name_width}}  {dates:<25} {hours(m.hours):>6}  ({m.days} days)"
+        dates = f"{day(m.start)} – {day(m.end)}"
+        line = f"  {i} {m.title:<{name_width}}  {dates:<33} {hours(m.hours):>6}  ({m.days} days)"
         mp = status.get(m.module_id)
         if mp is not None and mp.status != "not started":
             line += f"  {mp.status} {mp.percent}%" if not mp.done else "  done"
@@ -64,21 +56,29 @@ def print_progress(progress: Progress) -> None:
     """Streak, totals, pace and one bar per module."""
     plan, streak, pace = progress.plan, progress.streak, progress.pace
     print(f"{plan.path_title}: progress on {day(progress.today)} ({progress.timezone})")
-    today = (
-        "checked in today"
-        if streak.studied_today
-        else "not checked in today yet"
-        if streak.current
-        else "no current streak"
-    )
+    today = "checked in today" if streak.studied_today else "not checked in today yet"
     freezes = f", {plural(streak.freezes_held, 'freeze')} held" if streak.freezes_held else ""
-    print(f"Streak: {plural(streak.current, 'day')} (longest {streak.longest}){freezes}; {today}.")
+    if streak.current:
+        print(
+            f"Streak: {plural(streak.current, 'day')} (longest {streak.longest}){freezes}; {today}."
+        )
+    elif streak.longest:  # as /progress says it: no "0 days (longest 0)"
+        print(f"Streak: none right now (longest {plural(streak.longest, 'day')}){freezes}.")
+    else:
+        print("Streak: none yet; a check-in starts one.")
     if streak.frozen_dates:
-        covered = ", ".join(_short(d) for d in streak.frozen_dates)
+        covered = ", ".join(day(d) for d in streak.frozen_dates)
         print(f"Freezes kept this streak alive on: {covered}.")
+    # Study-room time: the number Discord's /progress shows as "🎧 … of it in study rooms".
+    rooms = (
+        f" ({hours_text(progress.room_minutes)} of it in study rooms)"
+        if progress.room_minutes
+        else ""
+    )
     print(
         f"Total: {hours_text(progress.total_minutes)} in {plural(progress.checkins, 'check-in')} "
-        f"on {plural(progress.study_days, 'day')}; this week {hours_text(progress.week_minutes)}."
+        f"on {plural(progress.study_days, 'day')}{rooms}; "
+        f"this week {hours_text(progress.week_minutes)}."
     )
     print(textwrap.fill(_pace_line(pace), width(), subsequent_indent="      "))
     print()
@@ -88,7 +88,7 @@ def print_progress(progress: Progress) -> None:
         detail = (
             "done"
             if m.done
-            else f"{m.logged_minutes / 60:.1f} / {hours(m.planned_hours)}  {m.status}"
+            else f"{hours_text(m.logged_minutes)} / {hours(m.planned_hours)}  {m.status}"
         )
         print(f"  {m.title:<{name_width}}  {_bar(fraction)} {m.percent:>3}%  {detail}")
 
@@ -98,20 +98,27 @@ def _pace_line(pace: Pace) -> str:
         return "Pace: every module of the plan is done. Well done!"
     if pace.status == "not started":
         return f"Pace: the plan starts in {plural(pace.days, 'day')}."
+    if pace.expected_hours == 0:  # day one: no "0 h done, 0 h expected by yesterday"
+        left = hours(pace.plan_hours - pace.done_hours)
+        head = f"{hours(pace.done_hours)} done already" if pace.done_hours else "just started"
+        return (
+            f"Pace: {head}, {left} to go, finish planned {day(pace.planned_finish)}; your pace "
+            "shows here after the first week."
+        )
     where = (
         "on track"
         if pace.status == "on track"
         else f"{plural(pace.days, 'day')} {pace.status} of the plan"
     )
     line = (
-        f"Pace: {where} ({pace.done_hours:.1f} h done, {pace.expected_hours:.1f} h expected by "
+        f"Pace: {where} ({hours(pace.done_hours)} done, {hours(pace.expected_hours)} expected by "
         f"yesterday)"
     )
     if pace.too_early:
         line += f"; too early to project a finish (plan: {day(pace.planned_finish)})."
     elif pace.projected_finish is not None:
         line += (
-            f"; at your recent {pace.recent_hours_per_week:.1f} h a week you finish "
+            f"; at your recent {hours(pace.recent_hours_per_week)} a week you finish "
             f"{day(pace.projected_finish)} (plan: {day(pace.planned_finish)})."
         )
     else:

@@ -296,7 +296,7 @@ def _checkin(args: argparse.Namespace, settings: Settings) -> int:
         for frozen in result.freezes_spent:
             print(f"A streak freeze covered {day(frozen)}, so your streak lives on.")
         print(
-            f"{module.title}: {module.logged_minutes / 60:.1f} of {hours(module.planned_hours)} "
+            f"{module.title}: {hours_text(module.logged_minutes)} of {hours(module.planned_hours)} "
             f"({module.percent}%)."
         )
         return 0
@@ -318,7 +318,7 @@ def _progress(args: argparse.Namespace, settings: Settings) -> int:
                 note = " (filled an empty day)" if e.filled_gap else ""
                 print(
                     f"  {day(c.study_date)}: {hours_text(c.minutes)} on {c.module_id}, entered "
-                    f"{c.entered_at:%Y-%m-%d %H:%M} UTC{note}"
+                    f"{day(c.entered_at.date())} {c.entered_at:%H:%M} UTC{note}"
                 )
         if args.png is not None:
             write_output(args.png, await study.progress.picture(progress))
@@ -340,8 +340,8 @@ def _next(args: argparse.Namespace, settings: Settings) -> int:
         else:
             left = ""
         print(
-            f"Done so far: {progress.logged_minutes / 60:.1f} of {hours(progress.planned_hours)} "
-            f"({progress.percent}%){left}."
+            f"Done so far: {hours_text(progress.logged_minutes)} of "
+            f"{hours(progress.planned_hours)} ({progress.percent}%){left}."
         )
         print(
             f"This week: {hours_text(step.week_minutes)} of the {step.weekly_hours:g} h the plan "

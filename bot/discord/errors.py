@@ -3,7 +3,8 @@
 Every failure a member can cause or meet ends here: slash commands through `tree.on_error`,
 clicks through their view's `on_error` (or `report_click` for the vote buttons), and message
 listeners through `report_message`. Services raise `WaypointError`s holding one sentence safe to
-show; anything else is a bug, logged with its traceback, and the member gets `UNEXPECTED`.
+show (the commands they name, `/plan new`, become clickable mentions here); anything else is a
+bug, logged with its traceback, and the member gets `UNEXPECTED`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.discord.mentions import mention_commands
 from bot.errors import WaypointError
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ class ErrorHandler:
         if isinstance(error, app_commands.CommandInvokeError):
             error = error.original
         if isinstance(error, WaypointError | Refused):
-            return error.user_message
+            # The one place service sentences reach Discord: the commands they name click.
+            return mention_commands(error.user_message)
         if isinstance(error, app_commands.NoPrivateMessage):
             return "This command works in a server, not in direct messages."
         if isinstance(error, app_commands.CommandOnCooldown):

@@ -3,6 +3,8 @@ after the commands are synced, so the client hands the ids over here once it has
 
 from __future__ import annotations
 
+from bot.text import with_commands
+
 # Top-level command name -> id, known once the commands are synced (client.sync_commands).
 _COMMAND_IDS: dict[str, int] = {}
 
@@ -18,3 +20,9 @@ def command(name: str) -> str:
     in code style. Mentions render in message text, embed descriptions and field values only."""
     found = _COMMAND_IDS.get(name.split()[0])
     return f"</{name}:{found}>" if found else f"`/{name}`"
+
+
+def mention_commands(sentence: str) -> str:
+    """A service sentence for Discord: every command it names (`/plan new`, see
+    `bot.text.command_ref`) becomes a clickable mention."""
+    return with_commands(sentence, command)

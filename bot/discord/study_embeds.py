@@ -38,7 +38,7 @@ from bot.study.models import (
     TimezoneChange,
 )
 from bot.study.planner import BACKGROUNDS
-from bot.text import hours_round, hours_text, plural, span_text
+from bot.text import date_text, hours_round, hours_text, plural, span_text
 
 FIELD_MAX = 1024
 DESCRIPTION_MAX = 4096
@@ -53,11 +53,6 @@ STREAK = discord.Colour(0xF28C28)
 def num(value: float) -> str:
     """A number of hours without noise: 10, 7.5, 12.3."""
     return f"{round(value, 1):g}"
-
-
-def day_text(value: date) -> str:
-    """`Mon 23 Nov 2026`: unambiguous in every locale."""
-    return value.strftime("%a %d %b %Y")
 
 
 def bar(percent: int, cells: int = BAR_CELLS) -> str:
@@ -99,7 +94,7 @@ def _module_line(module: PlannedModule) -> str:
     if module.start is None or module.end is None:
         return "✓ done before this plan"
     return (
-        f"{day_text(module.start)} → {day_text(module.end)} ({span_text(module.days)}) · "
+        f"{date_text(module.start)} → {date_text(module.end)} ({span_text(module.days)}) · "
         f"{hours_round(module.hours)} at {num(module.weekly_hours)} h/week"
     )
 
@@ -111,7 +106,7 @@ def plan_embed(plan: Plan, *, title: str | None = None) -> discord.Embed:
     head = (
         f"**{_safe(background_label(plan.background), 80)}** · "
         f"**{num(plan.hours_per_week)} h/week** · {hours_round(hours)} to go\n"
-        f"Start **{day_text(plan.start)}** · finish **{day_text(plan.finish)}** "
+        f"Start **{date_text(plan.start)}** · finish **{date_text(plan.finish)}** "
         f"({span_text((plan.finish - plan.start).days + 1)})"
     )
     embed = discord.Embed(
@@ -186,7 +181,7 @@ def checkin_embed(result: CheckinResult, today: date | None = None) -> discord.E
     """The reply to a check-in: what was logged, the streak now, and that module's progress."""
     c = result.checkin
     streak = result.streak
-    when = "today" if c.study_date == (today or c.entered_date) else day_text(c.study_date)
+    when = "today" if c.study_date == (today or c.entered_date) else date_text(c.study_date)
     if result.duplicate:
         title = "Already logged"
         lines = [f"This check-in was already recorded: {hours_text(c.minutes)} on {when}."]
@@ -200,7 +195,7 @@ def checkin_embed(result: CheckinResult, today: date | None = None) -> discord.E
         + (f" · {plural(streak.freezes_held, 'freeze')} held" if streak.freezes_held else "")
     )
     if result.freezes_spent:
-        spent = ", ".join(day_text(d) for d in result.freezes_spent)
+        spent = ", ".join(date_text(d) for d in result.freezes_spent)
         lines.append(f"🧊 A streak freeze covered {spent}, so your streak lives on.")
     if c.note:
         lines.append(f"📝 {_safe(c.note, 300)}")
@@ -223,7 +218,7 @@ def pace_text(pace: Pace) -> str:
     if pace.status == "not started":
         return (
             f"The plan starts in {plural(pace.days, 'day')}; "
-            f"finish planned {day_text(pace.planned_finish)}."
+            f"finish planned {date_text(pace.planned_finish)}."
         )
     if pace.expected_hours == 0:
         # Day one (or before any study is due): no "0 of 300 h; 0 h expected by yesterday".
@@ -234,7 +229,7 @@ def pace_text(pace: Pace) -> str:
         )
         return (
             f"**{done}{hours_round(pace.plan_hours - pace.done_hours)} to go**, finish planned "
-            f"{day_text(pace.planned_finish)}. Your pace shows here after the first week."
+            f"{date_text(pace.planned_finish)}. Your pace shows here after the first week."
         )
     if pace.status == "on track":
         head = "On track with the plan"
@@ -244,14 +239,14 @@ def pace_text(pace: Pace) -> str:
     parts = [
         f"**{head}** ({hours_round(pace.done_hours)} of {hours_round(pace.plan_hours)}; "
         f"{hours_round(pace.expected_hours)} expected by yesterday).",
-        f"Planned finish {day_text(pace.planned_finish)}.",
+        f"Planned finish {date_text(pace.planned_finish)}.",
     ]
     if pace.too_early:
         parts.append("A projected finish comes after your first week.")
     elif pace.projected_finish is not None:
         parts.append(
             f"At your recent {num(pace.recent_hours_per_week)} h/week: "
-            f"{day_text(pace.projected_finish)}."
+            f"{date_text(pace.projected_finish)}."
         )
     else:
         parts.append("No study in the last weeks, so no projection.")
@@ -265,8 +260,14 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
         title=shorten(f"{who}'s progress: {progress.plan.path_title}", 256),
         colour=STREAK if streak.current else INFO,
     )
+    longest = f"longest {plural(streak.longest, 'day')}"
     streak_lines = [
-        f"🔥 **{plural(streak.current, 'day')}** · longest {plural(streak.longest, 'day')}",
+        f"🔥 **{plural(streak.current, 'day')}** · {longest}"
+        if streak.current
+        # Not "🔥 0 days · longest 0 days" on a plan's first day.
+        else f"No streak right now · {longest}"
+        if streak.longest
+        else "No streak yet: a check-in starts one."
     ]
     if streak.freezes_held:
         streak_lines.append(f"🧊 {plural(streak.freezes_held, 'freeze')} held")
@@ -297,7 +298,7 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
     if image:
         embed.set_image(url=f"attachment://{PROGRESS_PNG}")
     embed.set_footer(
-        text=f"Study days follow {progress.timezone} · today {day_text(progress.today)}"
+        text=f"Study days follow {progress.timezone} · today {date_text(progress.today)}"
     )
     return embed
 
@@ -307,7 +308,7 @@ def progress_embed(progress: Progress, *, who: str, image: bool = True) -> disco
 
 def timezone_text(change: TimezoneChange) -> str:
     """The confirmation of `/timezone`: the zone, the local time there, the streak unchanged."""
-    clock = change.local_now.strftime("%H:%M on %a %d %b")
+    clock = f"{change.local_now:%H:%M} on {date_text(change.local_now.date())}"
     same = change.old == change.new
     head = (
         f"Your timezone was already **{change.new}**"

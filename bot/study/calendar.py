@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 
 from bot.study.models import Plan
+from bot.text import date_text, hours_round
 
 PRODID = "-//Waypoint//Study plan//EN"
 
@@ -33,10 +34,10 @@ def plan_calendar(plan: Plan, now: datetime) -> bytes:
         event.add("summary", f"{module.title} ({plan.path_title})")
         event.add(
             "description",
-            f"{module.hours:g} hours at {module.weekly_hours:g} hours a week, "
-            f"{module.start.isoformat()} to {module.end.isoformat()}. "
+            f"{hours_round(module.hours)} at {module.weekly_hours:g} h a week, "
+            f"{date_text(module.start)} to {date_text(module.end)}. "
             f"Module {module.position + 1} of {len(plan.modules)} of your "
-            f"{plan.path_title} plan (finish {plan.finish.isoformat()}).",
+            f"{plan.path_title} plan (finish {date_text(plan.finish)}).",
         )
         event.add("transp", "TRANSPARENT")  # a study block should not show the learner busy
         cal.add_component(event)

@@ -17,7 +17,7 @@ import threading
 from datetime import date, timedelta
 
 from bot.study import planner
-from bot.study.models import Progress
+from bot.study.models import Pace, Progress
 from bot.text import hours_round as hours_label
 
 _lock = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
@@ -30,6 +30,20 @@ YOU = "#f28c28"  # the streak colour of the embed
 TODAY = "#5865f2"
 EMPTY = "#383a40"
 HEAT = ["#1f4d2b", "#2f8a44", "#57d16b"]
+
+
+def headline(pace: Pace) -> str:
+    """The plan chart's title: where the learner is against the plan."""
+    if pace.expected_hours:
+        return (
+            f"You {hours_label(pace.done_hours)} · plan expected "
+            f"{hours_label(pace.expected_hours)} by yesterday · of {hours_label(pace.plan_hours)}"
+        )
+    # Day one, as the embed's pace line says it (not "plan expected 0 h by yesterday").
+    left = hours_label(pace.plan_hours - pace.done_hours)
+    if pace.done_hours:
+        return f"You {hours_label(pace.done_hours)} · {left} to go"
+    return f"Your plan has just started · {left} to go"
 
 
 def plan_curve(progress: Progress) -> tuple[list[date], list[float]]:
@@ -71,8 +85,7 @@ def render_progress(progress: Progress) -> bytes:
             line.plot([yesterday], [pace.expected_hours], "o", color=PLAN, markersize=3.5)
             line.plot([yesterday], [pace.done_hours], "o", color=YOU, markersize=4.5, label="you")
         line.set_title(
-            f"You {hours_label(pace.done_hours)} · plan expected "
-            f"{hours_label(pace.expected_hours)} by yesterday · of {hours_label(pace.plan_hours)}",
+            headline(pace),
             color=TEXT,
             fontsize=7.5,
             loc="left",

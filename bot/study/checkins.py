@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from bot.errors import InvalidInput, NotFound
-from bot.study.context import StudyContext
+from bot.errors import InvalidInput
+from bot.study.context import StudyContext, no_plan
 from bot.study.models import BackdatedEntry, Checkin, CheckinResult, ModuleProgress
 from bot.study.parsing import MAX_MINUTES, check_minutes, check_note
 from bot.study.plans import plan_module
@@ -17,6 +17,7 @@ from bot.study.streaks import (
     freezes_spent_between,
     local_date,
 )
+from bot.text import date_text
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,14 @@ class CheckinService:
         async with ctx.db.transaction(learner=(scope, user_id)):
             learner = await ctx.repo.learner(scope, user_id)
             if learner is None:  # deleted (mydata delete) since the plan was read
-                raise NotFound("You have no study plan yet; make one with plan new first.")
+                raise no_plan()
             today = local_date(now, ctx.zone(learner))
             studied = on or today
             oldest = today - timedelta(days=BACKDATE_DAYS)
             if not oldest <= studied <= today:
                 raise InvalidInput(
-                    f"The date must be between {oldest} and today ({today}); check-ins can be "
-                    f"back-dated up to {BACKDATE_DAYS} days."
+                    f"The date must be between {date_text(oldest)} and today "
+                    f"({date_text(today)}); check-ins can be back-dated up to {BACKDATE_DAYS} days."
                 )
             day = day_number(studied, learner.day_shift)
             per_day = await ctx.repo.minutes_per_day(scope, user_id)
@@ -98,8 +99,8 @@ class CheckinService:
                 return await self._duplicate(existing)
         if checkin is None:
             raise InvalidInput(
-                f"That would log more than 1440 minutes on {studied}; {already} are already "
-                f"logged that day, so at most {MAX_MINUTES - already} more fit."
+                f"That would log more than 1440 minutes on {date_text(studied)}; {already} are "
+                f"already logged that day, so at most {MAX_MINUTES - already} more fit."
             )
         previous_days = sorted(per_day)
         today_number = day_number(today, learner.day_shift)

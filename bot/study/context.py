@@ -20,9 +20,16 @@ from bot.study import pace
 from bot.study.models import Learner, ModuleProgress, Plan, PlannedModule, StreakInfo
 from bot.study.parsing import resolve_timezone
 from bot.study.streaks import Streak, compute_streak, date_of_day, day_number, local_date
+from bot.text import command_ref
 from index.catalog import Catalog, Roadmap
 
 Clock = Callable[[], datetime]
+
+
+def no_plan(path_id: str | None = None) -> NotFound:
+    """The error for a learner without a plan (for `path_id`, when given)."""
+    which = "no study plan yet" if path_id is None else f"no plan for {path_id}"
+    return NotFound(f"You have {which}; make one with {command_ref('plan new')} first.")
 
 
 def utc_now() -> datetime:
@@ -80,9 +87,7 @@ class StudyContext:
         path_id = None if path is None else self.roadmap(path).id
         plans = await self.repo.plans(scope, user_id, path_id)
         if not plans:
-            if path_id is None:
-                raise NotFound("You have no study plan yet; make one with plan new first.")
-            raise NotFound(f"You have no plan for {path_id}; make one with plan new first.")
+            raise no_plan(path_id)
         return plans[0]
 
     async def streak_state(self, learner: Learner, now: datetime) -> Streak:

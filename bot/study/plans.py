@@ -18,6 +18,7 @@ from bot.study.models import (
     ResourceLink,
 )
 from bot.study.streaks import local_date
+from bot.text import command_ref, date_text
 from index.catalog import Roadmap
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,8 @@ class PlanService:
             window = timedelta(days=PLAN_START_WINDOW_DAYS)
             if not today - window <= first <= today + window:
                 raise InvalidInput(
-                    f"The start date must be within a year of today ({today - window} to "
-                    f"{today + window})."
+                    f"The start date must be within a year of today ({date_text(today - window)} "
+                    f"to {date_text(today + window)})."
                 )
             await ctx.repo.set_completed(scope, user_id, roadmap.id, done_ids, True, now)
             completed = await ctx.repo.completed(scope, user_id, roadmap.id)
@@ -196,8 +197,8 @@ class PlanService:
         current = await self.current_module(scope, user_id)
         if current is None:
             raise NotFound(
-                f"Every module of your {plan.path_title} plan is done; make a new plan for "
-                "another path."
+                f"Every module of your {plan.path_title} plan is done; make a plan for another "
+                f"path with {command_ref('plan new')}."
             )
         planned = plan.module(current.module_id)
         assert planned is not None

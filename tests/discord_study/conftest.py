@@ -121,3 +121,15 @@ async def make_plan(
     result = await world.fake.slash(guild or world.guild, who, "plan new", **values)
     assert result.ephemeral
     return result
+
+
+def command_mention(world: StudyWorld, name: str) -> str:
+    """`</plan new:ID>`: how a reply names a synced command (Discord shows it clickable)."""
+    top = name.split()[0]
+    found = next(c["id"] for c in world.fake.global_commands if c["name"] == top)
+    return f"</{name}:{found}>"
+
+
+def no_plan_text(world: StudyWorld) -> str:
+    """The reply to a study command from a member without a plan."""
+    return f"You have no study plan yet; make one with {command_mention(world, 'plan new')} first."

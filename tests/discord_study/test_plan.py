@@ -8,7 +8,14 @@ from datetime import date
 import pytest
 from icalendar import Calendar
 
-from tests.discord_study.conftest import SESSION_LOOP, StudyBot, StudyWorld, make_plan
+from bot.text import date_text
+from tests.discord_study.conftest import (
+    SESSION_LOOP,
+    StudyBot,
+    StudyWorld,
+    make_plan,
+    no_plan_text,
+)
 from tests.fake_discord.models import check_embed_limits
 
 pytestmark = SESSION_LOOP
@@ -85,7 +92,7 @@ async def test_plan_new_replies_with_dated_modules(running: StudyBot, world: Stu
     assert first.start == date(2026, 3, 16)
     assert "Mon 16 Mar 2026 →" in fields[0]["value"]
     assert "at 10 h/week" in fields[0]["value"]
-    assert f"finish **{plan.finish.strftime('%a %d %b %Y')}**" in embed["description"]
+    assert f"finish **{date_text(plan.finish)}**" in embed["description"]
     assert result.message.pings_nobody
     assert not check_embed_limits(result.message.embeds)
 
@@ -127,7 +134,7 @@ async def test_plan_new_bad_input(
 async def test_plan_show_and_export(running: StudyBot, world: StudyWorld) -> None:
     missing = await world.fake.slash(world.guild, world.alice, "plan show")
     assert missing.ephemeral
-    assert missing.message.content == "You have no study plan yet; make one with plan new first."
+    assert missing.message.content == no_plan_text(world)
     no_file = await world.fake.slash(world.guild, world.alice, "plan export")
     assert no_file.ephemeral
     assert not no_file.message.attachments
@@ -188,7 +195,7 @@ async def test_plan_done_marks_a_module_and_names_the_next(
     fake = world.fake
     no_plan = await fake.slash(world.guild, world.alice, "plan done", module="python-basics")
     assert no_plan.ephemeral
-    assert no_plan.message.content == "You have no study plan yet; make one with plan new first."
+    assert no_plan.message.content == no_plan_text(world)
 
     await make_plan(world, world.alice, start="2026-03-02")
     offered = await fake.autocomplete(

@@ -7,7 +7,13 @@ import time
 
 from matplotlib import image as mpimg
 
-from tests.discord_study.conftest import SESSION_LOOP, StudyBot, StudyWorld, make_plan
+from tests.discord_study.conftest import (
+    SESSION_LOOP,
+    StudyBot,
+    StudyWorld,
+    make_plan,
+    no_plan_text,
+)
 from tests.fake_discord.models import check_embed_limits
 
 pytestmark = SESSION_LOOP
@@ -46,7 +52,7 @@ async def test_progress_is_private_with_a_heatmap(running: StudyBot, world: Stud
     assert "**Python Basics** (7 h / " in modules[0]
     # 7 h logged where the plan expected 11.3 h by yesterday: three days' worth behind.
     assert fields["Pace"].startswith("**3 days behind the plan** (7 h of 270 h; 11 h expected")
-    assert "At your recent 6.1 h/week: Tue 05 Jan 2027." in fields["Pace"]
+    assert "At your recent 6.1 h/week: Tue 5 Jan 2027." in fields["Pace"]
     assert embed["image"]["url"] == "attachment://progress.png"
     assert not check_embed_limits(message.embeds)
 
@@ -62,12 +68,28 @@ async def test_progress_is_private_with_a_heatmap(running: StudyBot, world: Stud
     assert (luminance < 0.2).all(), luminance
 
 
+async def test_progress_on_the_plans_first_day(running: StudyBot, world: StudyWorld) -> None:
+    """Nothing logged yet: no "🔥 0 days · longest 0 days" and no "0 h expected by yesterday"."""
+    await make_plan(world, world.alice, start="2026-03-10")
+    message = (await world.fake.slash(world.guild, world.alice, "progress")).message
+    fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert fields["Streak"] == "No streak yet: a check-in starts one."
+    assert fields["Pace"].startswith("**Your plan has just started: 270 h to go**, finish planned")
+    await world.fake.slash(
+        world.guild, world.alice, "checkin", minutes=30, module="python-basics", date="2026-03-09"
+    )
+    running.clock.set("2026-03-12T12:00:00+00:00")  # the streak of one day ended yesterday
+    message = (await world.fake.slash(world.guild, world.alice, "progress")).message
+    fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    assert fields["Streak"].startswith("No streak right now · longest 1 day")
+
+
 async def test_progress_public_and_its_errors(running: StudyBot, world: StudyWorld) -> None:
     missing = await world.fake.slash(world.guild, world.alice, "progress", public=True)
     # No plan: the error stays private even when the learner asked for a public reply.
     assert missing.ephemeral
     assert not missing.deferred
-    assert missing.message.content == "You have no study plan yet; make one with plan new first."
+    assert missing.message.content == no_plan_text(world)
 
     await _study_a_week(running, world)
     shown = await world.fake.slash(world.guild, world.alice, "progress", public=True)
@@ -81,7 +103,7 @@ async def test_timezone_set_refused_and_autocompleted(running: StudyBot, world: 
     result = await world.fake.slash(world.guild, world.alice, "timezone", zone="europe/paris")
     assert result.ephemeral
     assert result.message.content.startswith(
-        "Your timezone is now **Europe/Paris** (was UTC); it's 13:00 on Tue 10 Mar there."
+        "Your timezone is now **Europe/Paris** (was UTC); it's 13:00 on Tue 10 Mar 2026 there."
     )
     learner = await running.study.learners.learner(world.guild.id, world.alice.id)
     assert learner is not None

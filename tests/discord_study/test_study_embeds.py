@@ -15,6 +15,7 @@ from bot.discord.study_embeds import (
     plan_embed,
 )
 from bot.study import planner
+from bot.study.charts import headline
 from bot.study.models import (
     CurrentModule,
     ModuleProgress,
@@ -91,9 +92,11 @@ def test_date_choices_cover_the_backdating_window() -> None:
     choices = date_choices(date(2026, 3, 10), "")
     assert len(choices) == 8
     assert choices[0].value == "2026-03-10"
-    assert choices[0].name.startswith("Today")
-    assert choices[1].name.startswith("Yesterday — Mon 09 Mar")
+    assert choices[0].name == "Today — Tue 10 Mar 2026"
+    assert choices[1].name == "Yesterday — Mon 9 Mar 2026"
+    # The date as written everywhere or as typed (YYYY-MM-DD) finds a day.
     assert [c.value for c in date_choices(date(2026, 3, 10), "03-05")] == ["2026-03-05"]
+    assert [c.value for c in date_choices(date(2026, 3, 10), "thu 5 mar")] == ["2026-03-05"]
 
 
 def test_small_formatters() -> None:
@@ -171,3 +174,8 @@ def test_the_pace_line_on_day_one() -> None:
     )
     studied = Pace("ahead", 1, 0.0, 1.5, 300.0, date(2027, 7, 31), None, 0.0, too_early=True)
     assert pace_text(studied).startswith("**1.5 h done already, 298 h to go**")
+    # The picture's headline says the same, not "plan expected 0 h by yesterday".
+    assert headline(day_one) == "Your plan has just started · 300 h to go"
+    assert headline(studied) == "You 1.5 h · 298 h to go"
+    later = Pace("behind", 3, 9.1, 5.7, 503.0, date(2027, 5, 18), None, 5.0, too_early=False)
+    assert headline(later) == "You 5.7 h · plan expected 9.1 h by yesterday · of 503 h"

@@ -304,10 +304,28 @@ class Guild:
     bot_permissions: int = ALL_PERMISSIONS
 
     def add_role(self, name: str, permissions: int = 0) -> Role:
-        """Create a role (Manage Server is `models.MANAGE_GUILD`)."""
-        role = Role(snowflake(), name, permissions, position=len(self.roles) + 1)
+        """Create a role (Manage Server is `models.MANAGE_GUILD`). Like Discord, a new role
+        goes to the bottom of the list (position 1, just above @everyone): the bot's own role,
+        made when the bot joined, stays above roles created after it."""
+        for other in self.roles.values():
+            other.position += 1
+        role = Role(snowflake(), name, permissions, position=1)
         self.roles[role.id] = role
         return role
+
+    def move_role(self, role: Role, *, above: Role) -> list[Role]:
+        """Drag `role` just above `above` in Server Settings › Roles; returns the roles whose
+        position changed (Discord sends a GUILD_ROLE_UPDATE for each)."""
+        before = {r.id: r.position for r in self.roles.values()}
+        order = sorted((r for r in self.roles.values() if r is not role), key=lambda r: r.position)
+        order.insert(order.index(above) + 1, role)
+        for position, item in enumerate(order, start=1):
+            item.position = position
+        return [r for r in order if before[r.id] != r.position]
+
+    def top_role(self, member: Member) -> Role:
+        """The member's highest role (@everyone when they have none)."""
+        return max(member.roles, key=lambda r: (r.position, r.id), default=self.everyone)
 
     def add_channel(self, name: str, *, voice: bool = False) -> Channel:
         channel = Channel(snowflake(), name, self, voice=voice)

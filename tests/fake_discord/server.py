@@ -306,6 +306,30 @@ class FakeDiscord:
         data["member"] = member.payload()
         await self.dispatch("VOICE_STATE_UPDATE", data, guild)
 
+    async def add_role(
+        self, guild: Guild, name: str, permissions: int = 0, *, above: Role | None = None
+    ) -> Role:
+        """Create a role while the bot is connected (GUILD_ROLE_CREATE), at the bottom of the
+        list or just above `above`."""
+        role = guild.add_role(name, permissions)
+        await self.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()}, guild
+        )
+        if above is not None:
+            await self.move_role(guild, role, above=above)
+        return role
+
+    async def move_role(self, guild: Guild, role: Role, *, above: Role) -> None:
+        """A moderator drags `role` just above `above` (GUILD_ROLE_UPDATE per moved role)."""
+        for moved in guild.move_role(role, above=above):
+            await self.dispatch(
+                "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": moved.payload()}, guild
+            )
+
+    def bot_role(self, guild: Guild) -> Role:
+        """The bot's highest role in `guild` (its own "Waypoint" role)."""
+        return guild.top_role(guild.member(self.bot_user))
+
     def add_forum(self, guild: Guild, name: str) -> Channel:
         """A forum channel: every post is a thread whose first message has the thread's id."""
         channel = guild.add_channel(name)
@@ -1205,6 +1229,10 @@ class FakeDiscord:
         role = guild.roles.get(int(rid))
         if role is None:
             return 404, {"message": "Unknown Role", "code": 10011}
+        # Discord's role hierarchy: a bot gives only roles below its own highest role.
+        bot_top = guild.top_role(guild.member(self.bot_user))
+        if (role.position, role.id) >= (bot_top.position, bot_top.id):
+            return 403, {"message": "Missing Permissions", "code": 50013}
         member = guild.members[int(uid)]
         if method == "PUT" and role not in member.roles:
             member.roles.append(role)

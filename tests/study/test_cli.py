@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from icalendar import Calendar
 
 from bot.cli import main
 from bot.cli.study import parse_minutes
+from bot.config import Settings
 from bot.errors import InvalidInput
+from bot.text import date_text
 
 ROADMAP = """\
 id: tiny-path
@@ -70,7 +73,7 @@ def test_a_learner_plans_checks_in_and_sees_progress(
     assert status == 0
     assert "Tiny Path: plan for a complete beginner, 5 h a week" in out
     end = start + timedelta(days=27)  # 20 h at 5 h a week: 28 days
-    assert f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}" in out
+    assert f"{date_text(start)} – {date_text(end)}" in out  # "Mon 23 Nov 2026 – …"
 
     status, out, _ = run("checkin", "1h30", "basics", "--note", "read the docs")
     assert status == 0
@@ -135,6 +138,63 @@ def test_bad_input_prints_one_sentence_and_exits_2(run: Run) -> None:
         assert "Logged" not in out
     status, out, _ = run("progress")
     assert "Total: 0 min in 0 check-ins" in out
+    assert "Streak: none yet; a check-in starts one." in out
+    assert "Pace: just started, 60 h to go, finish planned" in out
+
+
+def test_without_a_plan_the_terminal_names_its_own_command(run: Run) -> None:
+    for verb in ("progress", "next"):
+        status, out, err = run(verb)
+        assert status == 2
+        assert err == (
+            "waypoint: You have no study plan yet; make one with waypoint plan new first.\n"
+        )
+        assert out == ""
+
+
+def test_progress_shows_study_room_time_as_discord_does(run: Run, tmp_path: Path) -> None:
+    """A Discord learner's stay in a study room, read in the terminal with --scope/--learner:
+    the same minutes as the "🎧 … of it in study rooms" line of /progress."""
+    guild, member = 1_000_001, 2_000_002
+    asyncio.run(_a_study_room_stay(tmp_path, guild, member))
+    status, out, _ = run("progress", "--scope", str(guild), "--learner", str(member))
+    assert status == 0
+    assert "Total: 1 h 10 min in 2 check-ins on 1 day (50 min of it in study rooms);" in out
+    # Without room time the line does not mention rooms.
+    run("plan", "new", "tiny-path", "--hours", "5")
+    run("checkin", "20", "basics")
+    assert "study rooms" not in run("progress")[1]
+
+
+async def _a_study_room_stay(tmp_path: Path, guild: int, member: int) -> None:
+    """A plan, 50 minutes in a study room and a 20-minute check-in, as the bot stores them."""
+    from bot.app import open_services
+
+    room = 3_000_003
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    clock = Clock(datetime.combine(yesterday, time(10), UTC))  # all of it on one day
+    settings = Settings(data_dir=tmp_path / "data", knowledge=[tmp_path / "knowledge"])
+    services = await open_services(settings, with_knowledge=False, clock=clock)
+    try:
+        study = services.study
+        await study.plans.new_plan(
+            guild, member, path="tiny-path", background="beginner", hours_per_week=5
+        )
+        await study.rooms.toggle_room(guild, room, by=member)
+        await study.rooms.observe(guild, member, room)
+        clock.now += timedelta(minutes=50)
+        await study.rooms.observe(guild, member, None)
+        await study.checkins.checkin(guild, member, minutes=20, module="basics")
+    finally:
+        await services.close()
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def test_timezone_and_privacy(run: Run, tmp_path: Path) -> None:

@@ -1,10 +1,22 @@
-"""Numbers a person reads are rounded as a person would say them."""
+"""Numbers a person reads are rounded as a person would say them; dates are written one way;
+the commands a sentence names read as each front end runs them."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import date, datetime
 
-from bot.text import hours_round, span_text
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.text import (
+    command_ref,
+    date_text,
+    hours_round,
+    span_text,
+    terminal_commands,
+    with_commands,
+)
 
 
 @pytest.mark.parametrize(
@@ -28,3 +40,33 @@ def test_hours(hours: float, text: str) -> None:
 )
 def test_spans(days: int, text: str) -> None:
     assert span_text(days) == text
+
+
+def test_one_date_format() -> None:
+    assert date_text(date(2026, 3, 10)) == "Tue 10 Mar 2026"
+    assert date_text(date(2027, 1, 5)) == "Tue 5 Jan 2027"  # no leading zero, the year kept
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_a_written_date_names_exactly_one_day(day: date) -> None:
+    weekday, number, month, year = date_text(day).split()
+    assert datetime.strptime(f"{number} {month} {year}", "%d %b %Y").date() == day
+    assert weekday == f"{day:%a}"
+
+
+def test_commands_named_in_sentences() -> None:
+    sentence = "You have no study plan yet; make one with /plan new first."
+    assert terminal_commands(sentence) == (
+        "You have no study plan yet; make one with waypoint plan new first."
+    )
+    assert with_commands(sentence, lambda name: f"<{name}>") == (
+        "You have no study plan yet; make one with <plan new> first."
+    )
+    # Discord-only commands stay as they are in the terminal; paths, URLs and units are no
+    # commands.
+    assert terminal_commands("Use /remind set.") == "Use /remind set."
+    for text in ("cannot read data/plan new", "https://x.io/progress", "8 h/next", "/nextcloud"):
+        assert terminal_commands(text) == text
+    with pytest.raises(ValueError, match="unknown command"):
+        command_ref("plan remake")
+    assert command_ref("plan new") == "/plan new"

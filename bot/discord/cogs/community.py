@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord.cogs.common import IN_SERVERS, NO_PINGS, log_command, scope_of
-from bot.discord.milestones import milestone_text
+from bot.discord.milestones import can_give, milestone_text
 from bot.discord.reminders import EVERY_MINUTE, Reminders
 from bot.discord.study_embeds import leaderboard_embed, reminder_set_text
 from bot.study.community import CommunityService
@@ -78,6 +78,8 @@ class CommunityCog(commands.Cog):
         due = await self.community.milestones_due(guild_id, member.id, result.streak.current)
         for days, role_id in due:
             if all(role.id != role_id for role in member.roles):
+                if not can_give(member.guild, role_id):  # above the bot's role: see /config show
+                    continue
                 try:
                     await member.add_roles(
                         discord.Object(role_id), reason=f"Waypoint: {days}-day study streak"

@@ -19,7 +19,14 @@ from bot.discord.cogs.common import IN_SERVERS, NO_PINGS
 from bot.discord.cogs.rooms import presence, study_room_text
 from bot.discord.embeds import answer_channels_text, gaps_embed, reload_embed, status_embed
 from bot.discord.errors import Refused, mark_answered
-from bot.discord.milestones import milestone_roles_text
+from bot.discord.milestones import (
+    MANAGE_ROLES_TEXT,
+    above_me,
+    above_me_text,
+    milestone_roles_text,
+    milestones_line,
+    out_of_reach,
+)
 from bot.errors import PermissionDenied
 from bot.qa.service import ChannelToggle, QuestionService
 
@@ -201,11 +208,22 @@ class ModerationCog(commands.Cog):
         def listed(ids: list[int] | tuple[int, ...]) -> str:
             return ", ".join(f"<#{c}>" for c in ids) if ids else "none"
 
+        milestones = await self.community.milestone_roles(interaction.guild_id)
         lines = [
             f"**Answer channels:** {listed(answer)}",
             f"**Study rooms:** {listed(rooms)}",
+            f"**Milestone roles:** {milestones_line(milestones)}",
             f"**Moderators:** Manage Server, or the “{self.moderator_role}” role",
         ]
+        # What stops milestone roles from being given, for as long as it lasts (a refused
+        # grant is only logged: this is where moderators find out).
+        guild = interaction.guild
+        if milestones and not interaction.app_permissions.manage_roles:
+            lines.append(MANAGE_ROLES_TEXT)
+        elif guild is not None and guild.me is not None:
+            blocked = out_of_reach(guild, milestones.values())
+            if blocked:
+                lines.append(above_me_text(blocked, guild.me.top_role))
         await interaction.response.send_message(
             "\n".join(lines), ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -229,14 +247,24 @@ class ModerationCog(commands.Cog):
         is_set, roles = await self.community.toggle_milestone_role(
             interaction.guild_id, days, role.id, by=interaction.user.id
         )
-        # Manage Roles is what servers forget; a role above the bot's is refused at grant
-        # time (logged, and granted at a later check-in once fixed).
+        # What servers forget: Manage Roles, and a role placed above the bot's own (Discord
+        # refuses those grants). The setting is kept; a later check-in grants it once fixed.
         can_grant = interaction.app_permissions.manage_roles
+        me = role.guild.me
+        unreachable = (
+            above_me_text([role], me.top_role)
+            if is_set and me is not None and above_me(role)
+            else ""
+        )
         log.info(
-            "/config milestone-role guild=%s days=%s set=%s", interaction.guild_id, days, is_set
+            "/config milestone-role guild=%s days=%s set=%s above_bot=%s",
+            interaction.guild_id,
+            days,
+            is_set,
+            bool(unreachable),
         )
         await interaction.response.send_message(
-            milestone_roles_text(is_set, days, roles, can_grant),
+            milestone_roles_text(is_set, days, roles, can_grant, unreachable),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )

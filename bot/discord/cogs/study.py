@@ -34,6 +34,7 @@ from bot.study.parsing import optional_date, split_modules, suggest_timezones
 from bot.study.planner import BACKGROUNDS
 from bot.study.plans import PlanService
 from bot.study.progress import ProgressService
+from bot.text import date_text
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,13 @@ def done_choices(module_ids: list[tuple[str, str]], typed: str) -> list[Choice[s
 
 
 def date_choices(today: date, typed: str, days: int = 7) -> list[Choice[str]]:
-    """Today and the `days` days before it (the check-in back-dating window), as YYYY-MM-DD."""
+    """Today and the `days` days before it (the check-in back-dating window): `Today — Tue 10
+    Mar 2026`; the value sent is YYYY-MM-DD, which can be typed too."""
     out: list[Choice[str]] = []
     for back in range(days + 1):
         day = today - timedelta(days=back)
         label = {0: "Today", 1: "Yesterday"}.get(back, f"{back} days ago")
-        name = f"{label} — {day.strftime('%a %d %b')} ({day.isoformat()})"
+        name = f"{label} — {date_text(day)}"
         if _matches(typed, name, day.isoformat()):
             out.append(Choice(name=name, value=day.isoformat()))
     return out
