@@ -57,6 +57,8 @@ class Rooms:
                 self.world.guild, self.mod, "config study-room", channel=channel
             )
             assert "is now a study room" in reply.message.content, reply.message.content
+            # The room just marked is named once, not again in the list of rooms.
+            assert reply.message.content.count(channel.mention) == 1, reply.message.content
 
     async def rows(self, sql: str, *params: Any) -> list[Any]:
         return list(await self.running.services.db.fetch_all(sql, params))

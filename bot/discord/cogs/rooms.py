@@ -33,10 +33,15 @@ def study_room_text(channel_id: int, added: bool, rooms: tuple[int, ...]) -> str
         )
     else:
         head = f"<#{channel_id}> is no longer a study room."
+    others = [c for c in rooms if c != channel_id]
     if not rooms:
         return head + " No study rooms are set."
-    listed = ", ".join(f"<#{c}>" for c in rooms)
-    return f"{head} Study rooms: {listed}. Run the command again on a channel to remove it."
+    if added and not others:
+        return f"{head} Run the command again on it to remove it."
+    # The channel just named is not listed again: the list says what else counts.
+    listed = ", ".join(f"<#{c}>" for c in others)
+    label = "Other study rooms" if added else "Study rooms"
+    return f"{head} {label}: {listed}. Run the command again on a channel to remove it."
 
 
 def presence(guild: discord.Guild) -> Presence:
