@@ -375,11 +375,11 @@ def _facts(roadmap: Roadmap, module: Module) -> str:
 
 
 def _position(roadmap: Roadmap, module: Module) -> str:
-    # Numbered as knowledge/ numbers them: a module with order 0 is the prerequisites block
-    # before module 1 ("ML Fundamentals is module 1 of the path").
+    # Numbered as knowledge/README.md defines `order`: 0 is the prerequisites, then modules
+    # 1, 2, 3 ("ML Fundamentals is module 1 of the path", as the articles say).
     numbered = [m for m in roadmap.modules if m.order > 0]
     if module not in numbered:
-        return "the block before module 1"
+        return "before module 1"
     return f"module {numbered.index(module) + 1} of {len(numbered)}"
 
 
