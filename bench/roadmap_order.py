@@ -13,14 +13,20 @@ run. Figures:
 - false triggers: the non-order questions of bench/eval/knowledge.yaml and
   learning-paths.yaml (asked over knowledge/, where the roadmaps are) whose answer the hook
   changed. Zero means their answers are exactly what they were without it. The order
-  questions those sets contain are listed under `elsewhere` in order.yaml and scored there.
+  questions those sets contain are listed under `elsewhere` in order.yaml and scored there;
+- `KnowledgeBase.ask` median time over those non-order questions with and without the hook,
+  alternated question by question in the same run (what the hook costs a question it leaves
+  alone).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import statistics
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,15 +139,24 @@ async def run(show: bool, show_all: bool) -> None:
             now = rate([correct(cases[i], after[i]) for i in picked])
             print(f"{split:<22} {was:>16} {now:>16}")
         changed: list[str] = []
-        for question in others:
-            answer = await kb.ask(question)
-            with hook_off():
-                plain = await kb.ask(question)
-            if answer != plain:
+        timed: dict[bool, list[float]] = {True: [], False: []}
+        for i, question in enumerate(others):
+            got: dict[bool, Answer] = {}
+            for hooked in (True, False) if i % 2 else (False, True):  # alternate who goes first
+                with contextlib.nullcontext() if hooked else hook_off():
+                    started = time.perf_counter()
+                    got[hooked] = await kb.ask(question)
+                    timed[hooked].append(time.perf_counter() - started)
+            if got[True] != got[False]:
                 changed.append(question)
         print(
             f"false triggers: {len(changed)} of {len(others)} non-order questions of "
             f"{' and '.join(RETRIEVAL_SETS)} answered differently with the hook"
+        )
+        with_hook, without = (statistics.median(timed[k]) * 1000 for k in (True, False))
+        print(
+            f"ask p50 over the non-order questions: {with_hook:.2f} ms with the hook, "
+            f"{without:.2f} ms without (alternated, same run)"
         )
         if show:
             for c, a in zip(cases, after, strict=True):

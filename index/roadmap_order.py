@@ -112,6 +112,9 @@ _STOP = frozenset(
 )
 _TOKEN = re.compile(r"[a-z0-9+#]+|&")
 _EXACT = 0.999
+# An order question is a sentence or two; longer texts are left alone, which also keeps the
+# patterns' backtracking small.
+_MAX_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,8 @@ class OrderQuestion:
 
 def recognise(question: str) -> OrderQuestion | None:
     """The order question in `question`, or None when it asks something else."""
+    if len(question) > _MAX_CHARS:
+        return None
     text = _normalise(question)
     for kind, pattern in _PATTERNS:
         m = pattern.match(text)
