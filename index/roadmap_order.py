@@ -61,6 +61,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"(?:(?:so|and|now) )?{_NEXT_TAIL}$",
         ),
         ("next", rf"{_ASK} (?:after|follows|following) (?P<x>.+)$"),
+        # No module named: the learner's current module (only with a plan).
+        (
+            "next",
+            rf"(?:{_DONE}(?: it| this| that| my module| this module| the module)?,? )?"
+            rf"(?:(?:so|and|now) )?(?:{_NEXT_TAIL}|{_ASK} next)$",
+        ),
         ("next", rf"(?:the )?next(?: {_W})* after (?P<x>.+)$"),
         ("next", rf"after (?P<x>.+?),? (?:{_NEXT_TAIL}|{_ASK} next)$"),
         ("previous", rf"{_ASK} (?:before|prior to|ahead of) (?P<x>.+)$"),
@@ -162,7 +168,8 @@ def answer(
     roadmap, target, lead = found
     if not lead.strip():
         return None
-    lead += _pathway(roadmap, question, asked.subject)
+    if asked.kind in ("first", "order"):
+        lead += _pathway(roadmap, question, asked.subject)
     chunk = _module_passages(snapshot).get((roadmap.id, target.id))
     if chunk is None:
         return None
@@ -192,20 +199,13 @@ def _resolve(
         if roadmap is None:
             return None
         return roadmap, roadmap.modules[0], _first_lead(roadmap, asked.kind)
-    named = _pick_module(asked.subject, roadmaps, hits, plan)
+    if asked.kind == "which-first":
+        return _which_first(asked, roadmaps, hits, plan)
+    named = _plan_module(roadmaps, plan) if not _stems(asked.subject) else None
+    named = named or _pick_module(asked.subject, roadmaps, hits, plan)
     if named is None:
         return None
     roadmap, module = named
-    if asked.kind == "which-first":
-        other = _pick_module(asked.other, [roadmap], hits, plan)
-        if other is None or other[1] == module:
-            return None
-        early, late = sorted((module, other[1]), key=lambda m: m.order)
-        lead = (
-            f"**{early.title}** ({_position(roadmap, early)}) comes before **{late.title}** "
-            f"({_position(roadmap, late)}) in the {roadmap.title} roadmap."
-        )
-        return roadmap, early, lead
     index = roadmap.modules.index(module)
     if asked.kind == "next":
         if index + 1 == len(roadmap.modules):
@@ -223,6 +223,37 @@ def _resolve(
         )
         return roadmap, module, lead
     return roadmap, *_before(roadmap, module, asked.kind)
+
+
+def _which_first(
+    asked: OrderQuestion, roadmaps: list[Roadmap], hits: Sequence[Hit], plan: tuple[str, str] | None
+) -> tuple[Roadmap, Module, str] | None:
+    """The earlier of two modules of one roadmap. The phrase that names a module on its own
+    decides the roadmap the other is looked up in ("reporting or model evaluation")."""
+    one = _pick_module(asked.subject, roadmaps, hits, plan)
+    two = _pick_module(asked.other, roadmaps, hits, plan)
+    if one is not None and (two is None or two[0] != one[0]):
+        two = _pick_module(asked.other, [one[0]], hits, plan)
+    if two is not None and (one is None or one[0] != two[0]):
+        one = _pick_module(asked.subject, [two[0]], hits, plan)
+    if one is None or two is None or one[0] != two[0] or one[1] == two[1]:
+        return None
+    roadmap = one[0]
+    early, late = sorted((one[1], two[1]), key=lambda m: m.order)
+    lead = (
+        f"**{early.title}** ({_position(roadmap, early)}) comes before **{late.title}** "
+        f"({_position(roadmap, late)}) in the {roadmap.title} roadmap."
+    )
+    return roadmap, early, lead
+
+
+def _plan_module(
+    roadmaps: list[Roadmap], plan: tuple[str, str] | None
+) -> tuple[Roadmap, Module] | None:
+    """The learner's current module ("what's next?" names none)."""
+    roadmap = next((r for r in roadmaps if plan is not None and r.id == plan[0]), None)
+    module = roadmap.module(plan[1]) if roadmap is not None and plan is not None else None
+    return (roadmap, module) if roadmap is not None and module is not None else None
 
 
 def _before(roadmap: Roadmap, module: Module, kind: str) -> tuple[Module, str]:

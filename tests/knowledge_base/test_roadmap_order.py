@@ -136,6 +136,9 @@ async def test_the_named_roadmap_or_the_learners_plan_decides_between_equal_titl
     other_plan = await ask(kb, "what comes after model evaluation?", ("ml-basics", "foundations"))
     assert first(other_plan) == ("ml-basics", "evaluation")
     assert "last module" in other_plan.passages[0].text
+    # "What's next?" names no module: the learner's current one is meant.
+    on_plan = await ask(kb, "done with this module, what's next?", ("data-basics", "evaluation"))
+    assert first(on_plan) == ("data-basics", "reporting")
     await kb.close()
 
 
@@ -145,11 +148,16 @@ async def test_before_first_and_which_comes_first(kb_dir: Path, make_config: Con
     before = await ask(kb, "what comes before reporting?")
     assert first(before) == ("data-basics", "evaluation")
     assert before.passages[0].text.startswith("Before **Reporting** comes **Model Evaluation**")
-    which = await ask(kb, "which comes first, reporting or model evaluation?")
-    assert first(which) == ("data-basics", "evaluation")
-    assert which.passages[0].text.startswith(
-        "**Model Evaluation** (module 1 of 2) comes before **Reporting** (module 2 of 2)"
-    )
+    # "Model Evaluation" alone is ambiguous; "Reporting" tells which roadmap, in either place.
+    for question in (
+        "which comes first, reporting or model evaluation?",
+        "should I do model evaluation or reporting first?",
+    ):
+        which = await ask(kb, question)
+        assert first(which) == ("data-basics", "evaluation")
+        assert which.passages[0].text.startswith(
+            "**Model Evaluation** (module 1 of 2) comes before **Reporting** (module 2 of 2)"
+        )
     # Order 0 is the prerequisites, not numbered (knowledge/README.md); the pathway of the
     # background the learner names is quoted from the roadmap.
     start = await ask(kb, "I'm coming from data engineering, where do I start with data basics?")
@@ -174,6 +182,7 @@ async def test_before_first_and_which_comes_first(kb_dir: Path, make_config: Con
         ("whats next after cloud fundamentals", "next"),
         ("I've finished the data analysis module, what should I learn next?", "next"),
         ("after shell scripting, what next?", "next"),
+        ("What's next?", "next"),
         ("which module follows CI/CD and Automation", "next"),
         ("What do I need before computer vision?", "previous"),
         ("what are the prerequisites for LLM integration", "prerequisite"),
