@@ -166,13 +166,13 @@ def answer(
     if found is None:
         return None
     roadmap, target, lead = found
-    if not lead.strip():
-        return None
     if asked.kind in ("first", "order"):
         lead += _pathway(roadmap, question, asked.subject)
     chunk = _module_passages(snapshot).get((roadmap.id, target.id))
     if chunk is None:
         return None
+    # Its own ranked score (0 when the question's ranking did not reach it): cited first
+    # because the roadmap says so, not because it scored best.
     score = next((h.score for h in hits if h.chunk.key == chunk.key), 0.0)
     first = Passage(f"{lead}\n\n{chunk.text}", score, chunk.citation, roadmap.id, target.id)
     others = tuple(p for p in ordinary.passages if p.citation != chunk.citation)
@@ -420,7 +420,7 @@ def _position(roadmap: Roadmap, module: Module) -> str:
 
 
 def _span(low: float, high: float) -> str:
-    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"  # as the passages write it
 
 
 def _names(modules: Sequence[Module]) -> str:

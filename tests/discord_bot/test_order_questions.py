@@ -29,7 +29,7 @@ async def test_ask_what_comes_after_a_module_shows_the_next_one(
         (embed,) = result.message.embeds
         description = embed["description"]
         assert description.startswith(
-            "> After **Foundations** comes **Model Evaluation** (module 1 of 1, about 2–3 weeks"
+            "> After **Foundations** comes **Model Evaluation** (module 1 of 1, about 2-3 weeks"
         )
         assert "— [ML Basics › Model Evaluation](https://example.org/paths/ml-basics)" in (
             description

@@ -70,7 +70,7 @@ async def test_what_comes_after_a_module_names_the_next_one(
         lead = answer.passages[0].text.split("\n\n")[0]
         assert lead == (
             "After **Foundations** comes **Model Evaluation** "
-            "(module 1 of 1, about 2–3 weeks at 8 h/week)."
+            "(module 1 of 1, about 2-3 weeks at 8 h/week)."
         )
         # The lead sits on the module's own roadmap passage, cited as usual.
         assert "Telling a model that generalises" in answer.passages[0].text
@@ -84,7 +84,7 @@ async def test_what_should_i_do_first_names_module_one(kb_dir: Path, make_config
     answer = await ask(kb, "What should I do first?")
     assert first(answer) == ("ml-basics", "foundations")
     assert answer.passages[0].text.startswith(
-        "The ML Basics roadmap starts with **Foundations** (before module 1, about 4–6 weeks at "
+        "The ML Basics roadmap starts with **Foundations** (before module 1, about 4-6 weeks at "
         "8 h/week), then **Model Evaluation**."
     )
     await kb.close()
@@ -164,9 +164,9 @@ async def test_before_first_and_which_comes_first(kb_dir: Path, make_config: Con
     assert first(start) == ("data-basics", "prerequisites")
     lead = start.passages[0].text.split("\n\n")[0]
     assert lead == (
-        "The Data Basics roadmap starts with **Prerequisites** (before module 1, about 2–3 weeks "
+        "The Data Basics roadmap starts with **Prerequisites** (before module 1, about 2-3 weeks "
         "at 5 h/week), then **Model Evaluation**. For the data-engineer pathway the roadmap plans"
-        " about 1–2 months in all: Pipelines are familiar; skim the prerequisites "
+        " about 1-2 months in all: Pipelines are familiar; skim the prerequisites "
         "and spend the time on evaluation."
     )
     # With two roadmaps, none named and no plan, "where do I start" is not guessed.
