@@ -69,6 +69,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("next", rf"(?:the )?next(?: {_W})* after (?P<x>.+)$"),
         ("next", rf"after (?P<x>.+?),? (?:{_NEXT_TAIL}|{_ASK} next)$"),
+        # What one *needs* before a module is its prerequisites, not the module just before.
+        (
+            "prerequisite",
+            rf"(?:what|which)(?: {_W})* need(?: {_W})* (?:before|prior to|for) (?P<x>.+)$",
+        ),
         ("previous", rf"{_ASK} (?:before|prior to|ahead of) (?P<x>.+)$"),
         (
             "prerequisite",
