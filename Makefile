@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/boost.py
 	$(BIN)/python bench/followups.py
+	$(BIN)/python bench/roadmap_order.py
 	$(BIN)/python bench/study.py
 	$(BIN)/python bench/backends.py
 	$(BIN)/python bench/discord_load.py

@@ -409,6 +409,8 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     for path in sorted((ROOT / "bench" / "eval").glob("*.yaml")):
+        if "questions" not in yaml.safe_load(path.read_text(encoding="utf-8")):
+            continue  # followups.yaml, order.yaml: sets of their own benchmarks
         name, questions = load_eval(path)
         if args.corpus and name not in args.corpus:
             continue

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from index import roadmap_order
 from index.answer import Ranking, compose, rank
 from index.build import Builder
 from index.calibration import Calibration, Decision, for_snapshot
@@ -185,7 +186,10 @@ class KnowledgeBase:
         checked = calibration.check(question)
         hits = self._rank(snapshot, checked.text, max(10, top_k * 4), boost_module)
         decision = calibration.decide(checked, hits)
-        return compose(question, hits, snapshot, self.ranking, top_k, decision)
+        answer = compose(question, hits, snapshot, self.ranking, top_k, decision)
+        # "What comes after X?" is answered from the roadmap's module order (issue 14).
+        ordered = roadmap_order.answer(checked.text, snapshot, hits, answer, boost_module)
+        return ordered or answer
 
     def _calibration(self, snapshot: Snapshot, previous: Snapshot | None = None) -> Calibration:
         """Speller and answer/abstain scale of a snapshot (computed once, index/calibration.py)."""
