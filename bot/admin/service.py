@@ -92,6 +92,7 @@ class SyncedReload:
     # (processes switched, processes running), or None when only this process is concerned
     # (SQLite, or a reload that failed and so changed nothing anywhere).
     switched: tuple[int, int] | None = None
+    generation: int | None = None  # the generation published, when one was
 
 
 class KnowledgeSync:
@@ -216,7 +217,7 @@ class KnowledgeSync:
             if not report.ok:
                 return SyncedReload(report)
             generation = await self._publish(bump=True)
-        return SyncedReload(report, await self._wait_for_switch(generation))
+        return SyncedReload(report, await self._wait_for_switch(generation), generation)
 
     async def _publish_at_start(self) -> int:
         async with self._db.exclusive(KNOWLEDGE_LOCK):
@@ -277,11 +278,11 @@ class KnowledgeSync:
                 await asyncio.sleep(0.1)
         finally:
             await self._requests.forget(request)
-        report, generation, switched = report_from_json(answer)
-        if report.ok:
-            self._wanted.set()
-            switched = await self._wait_for_switch(generation)
-        return SyncedReload(report, switched)
+        report, generation, _ = report_from_json(answer)
+        if not report.ok:
+            return SyncedReload(report)
+        self._wanted.set()
+        return SyncedReload(report, await self._wait_for_switch(generation), generation)
 
     def _on_request(self, payload: str | None) -> None:
         task = asyncio.get_running_loop().create_task(self._answer_requests())
