@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -262,3 +264,50 @@ async def test_a_published_name_cannot_leave_the_download_folder(tmp_path: Path)
         with pytest.raises(PublishedDamaged, match="not a plain relative path"):
             await KnowledgeFilesRepository(db).download(1, tmp_path / "out")
     assert not (tmp_path.parent.parent / "etc" / "evil").exists()
+
+
+async def _waypoint(*argv: str, env: dict[str, str]) -> tuple[int, str]:
+    """Run the `waypoint` command line as its own process; (exit status, stdout + stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        Path(sys.executable).with_name("waypoint"),
+        *argv,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 180)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+@needs_postgres
+async def test_index_reload_in_the_terminal_publishes_and_says_how_many_switched(
+    folder: Path, tmp_path: Path, stack: AsyncExitStack
+) -> None:
+    url = await stack.enter_async_context(postgres_schema())
+    reader = await _reader_after(stack, url, folder, tmp_path)
+    (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    env = {"WAYPOINT_DATABASE_URL": url}
+    # Where the folders are: beside the bot that builds from them, on its data directory.
+    status, out = await _waypoint(
+        "index", "reload", "--knowledge", str(folder), "--data-dir", str(tmp_path / "a"), env=env
+    )
+    assert status == 0, out
+    assert "documents +1" in out
+    assert "Published knowledge generation 1: 2 of 2 running processes switched." in out
+    assert await _knows(reader)
+
+    # In a terminal without folders, the reload is asked of a running process with folders.
+    (folder / "articles" / "more.md").write_text(NEW_ARTICLE.replace("zorblax", "quuxly"), "utf-8")
+    status, out = await _waypoint(
+        "index", "reload", "--data-dir", str(tmp_path / "cli-reader"),
+        env={**env, "WAYPOINT_KNOWLEDGE_SOURCE": "database"},
+    )  # fmt: skip
+    assert status == 0, out
+    assert "Published knowledge generation 2: 2 of 2 running processes switched." in out
+
+
+async def _reader_after(stack: AsyncExitStack, url: str, folder: Path, tmp_path: Path) -> Services:
+    """A running process with folders, then a running reader."""
+    await _builder(stack, url, folder, tmp_path / "a")
+    return await _reader(stack, url, tmp_path / "b")
