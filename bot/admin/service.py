@@ -186,7 +186,12 @@ class KnowledgeSync:
             return
         self._started = True
         if not self.reader:
-            self.serving = await self._publish_at_start()
+            try:
+                self.serving = await self._publish_at_start()
+            except (WaypointError, OSError) as exc:
+                # This process still serves its own folders; readers keep what they have.
+                self.serving = await self._repo.generation()
+                log.warning("could not publish the knowledge index: %s", exc)
             await self._db.listen(REQUESTS, self._on_request)
         await self._repo.acknowledge(self.process, self.serving, self._clock())
         await self._db.listen(CHANNEL, self._on_notice)
