@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from bot.admin.published import Downloads, report_from_json, report_to_json, stage_index
 from bot.errors import ConfigError, InvalidInput, StorageError, WaypointError
 from bot.storage.db import Database, is_postgres_url
-from bot.storage.knowledge_files import KnowledgeFilesRepository
+from bot.storage.knowledge_files import KnowledgeFilesRepository, PublishedDamaged
 from bot.storage.knowledge_state import (
     KNOWLEDGE_LOCK,
     KnowledgeStateRepository,
@@ -156,6 +156,8 @@ class KnowledgeSync:
         repo, files = KnowledgeStateRepository(db), KnowledgeFilesRepository(db)
         deadline = time.monotonic() + wait_seconds
         generation = await repo.generation()
+        if not await files.has_files(generation):
+            log.info("waiting for a process with knowledge folders to publish the index")
         while not await files.has_files(generation):
             if time.monotonic() >= deadline:
                 raise ConfigError(
@@ -163,11 +165,18 @@ class KnowledgeSync:
                     "with knowledge folders (WAYPOINT_KNOWLEDGE_SOURCE=folders) or run "
                     "`waypoint index reload` where the folders are."
                 )
-            log.info("waiting for a process with knowledge folders to publish the index")
             await asyncio.sleep(1.0)
             generation = await repo.generation()
         downloads = Downloads(root)
-        folder = await downloads.fetch(db, generation)
+        for attempt in range(3):
+            try:
+                folder = await downloads.fetch(db, generation)
+                break
+            except PublishedDamaged:
+                # Two newer generations were published meanwhile (this one was dropped).
+                if attempt == 2:
+                    raise
+                generation = await repo.generation()
         try:
             knowledge = await SavedKnowledgeBase.open_folder(config, folder)
         except SavedIndexError as exc:
@@ -278,8 +287,14 @@ class KnowledgeSync:
                 claimed, answer = await self._requests.state(request)
                 if answer is not None:
                     break
-                if (claimed is None and loop.time() >= claim_by) or loop.time() >= answer_by:
+                if claimed is None and loop.time() >= claim_by:
                     raise InvalidInput(NO_BUILDER)
+                if loop.time() >= answer_by:
+                    raise InvalidInput(
+                        f"The reload taken by {claimed} has not finished after "
+                        f"{ANSWER_WAIT_SECONDS:.0f} s: see that process's log; this process "
+                        "switches once the new knowledge is published."
+                    )
                 await asyncio.sleep(0.1)
         finally:
             await self._requests.forget(request)
