@@ -28,9 +28,10 @@ from bot.storage.knowledge_state import (
     ReloadRequestsRepository,
 )
 from bot.storage.transfer import Copied, copy_database
+from index.documents import ReloadReport
+from index.problems import Problem
 
 if TYPE_CHECKING:
-    from index.documents import ReloadReport
     from index.search import IndexConfig, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -317,7 +318,11 @@ class KnowledgeSync:
             for request in await self._requests.open_requests(since):
                 if not await self._requests.claim(request, self.process):
                     continue
-                synced = await self.reload()
+                try:
+                    synced = await self.reload()
+                except WaypointError as exc:  # the database failed: the asker hears why
+                    problem = Problem(self.knowledge.config.home, None, exc.user_message)
+                    synced = SyncedReload(ReloadReport(False, errors=(problem,)))
                 answer = report_to_json(synced.report, self.serving, synced.switched)
                 await self._requests.answer(request, answer, self._clock())
         except Exception:
