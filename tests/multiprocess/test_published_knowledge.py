@@ -311,3 +311,23 @@ async def _reader_after(stack: AsyncExitStack, url: str, folder: Path, tmp_path:
     """A running process with folders, then a running reader."""
     await _builder(stack, url, folder, tmp_path / "a")
     return await _reader(stack, url, tmp_path / "b")
+
+
+@needs_postgres
+async def test_a_reader_whose_connection_dropped_catches_up_after_reconnecting(
+    folder: Path, tmp_path: Path, stack: AsyncExitStack
+) -> None:
+    url = await stack.enter_async_context(postgres_schema())
+    builder = await _builder(stack, url, folder, tmp_path / "a")
+    reader = await _reader(stack, url, tmp_path / "b")
+    # The server drops every listening connection (a network cut, a failover): a notice sent
+    # meanwhile is lost, so the reader re-reads the generation once it is back.
+    dropped = await builder.db.fetch_value(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE pid <> pg_backend_pid() AND query LIKE 'LISTEN%') AS t"
+    )
+    assert dropped >= 2  # the builder's and the reader's
+    (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    assert (await _sync(builder).reload()).report.ok
+    assert await _within(10.0, reader) is not None
+    assert _sync(reader).serving == 1
