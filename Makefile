@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/study.py
 	$(BIN)/python bench/backends.py
 	$(BIN)/python bench/discord_load.py
+	$(BIN)/python bench/reload_sync.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

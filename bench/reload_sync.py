@@ -1,14 +1,16 @@
 """`/kb reload` across processes: how long until every process answers from new knowledge.
 
-    .venv/bin/python bench/reload_sync.py [--processes 2] [--rounds 5]
+    .venv/bin/python bench/reload_sync.py [--processes 2] [--readers 1] [--rounds 5]
 
 Starts separate OS processes on one PostgreSQL (a fresh schema of WAYPOINT_BENCH_DATABASE_URL
-or WAYPOINT_TEST_DATABASE_URL, which .ci/run sets), each with its own knowledge base and index
-over one shared copy of the test articles, as bot processes sharing a volume would be. Each
-round, process 0 adds an article and reloads through `KnowledgeSync` (what `/kb reload` calls);
-the others watch their own search for the new article. Prints, per round and as medians: the
-time until the reload replied (it waits for the others to switch) and until the slowest other
-process found the article (issue 15's goal: within 2 s).
+or WAYPOINT_TEST_DATABASE_URL, which .ci/run sets; without either it says so and stops):
+`--processes` with knowledge folders, each with its own index over one shared copy of the test
+articles, as bot processes sharing a volume would be, and `--readers` without folders
+(WAYPOINT_KNOWLEDGE_SOURCE=database), serving the index process 0 publishes. Each round,
+process 0 adds an article and reloads through `KnowledgeSync` (what `/kb reload` calls); the
+others watch their own search for the new article. Prints, per round and as medians: the time
+until the reload replied (it waits for the others to switch) and until the slowest process with
+folders and the slowest reader found the article (issue 15's goal: within 2 s).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.admin.service import KnowledgeSync  # noqa: E402
-from bot.app import open_knowledge  # noqa: E402
+from bot.app import index_config, open_knowledge  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 
@@ -56,14 +59,22 @@ def _settings(folder: Path, data: Path) -> Settings:
     return Settings(knowledge=[folder], data_dir=data, model_cache_dir=MODELS)
 
 
-def _process(index: int, url: str, folder: str, data: str, rounds: int, sync: Any) -> None:
-    """One bot process: its knowledge base and KnowledgeSync; process 0 reloads."""
+def _process(
+    index: int, url: str, folder: str, data: str, rounds: int, sync: Any, reader: bool
+) -> None:
+    """One bot process: its knowledge base and KnowledgeSync; process 0 reloads. A reader
+    has no folders: it serves what process 0 published."""
     barrier, results = sync
 
     async def run() -> None:
-        knowledge = await open_knowledge(_settings(Path(folder), Path(data)))
         db = await Database.open(url)
-        follower = KnowledgeSync(knowledge, db)
+        if reader:
+            config = replace(index_config(_settings(Path(folder), Path(data))), knowledge_dirs=())
+            follower = await KnowledgeSync.open_reader(config, db, Path(data) / "published")
+            knowledge = follower.knowledge
+        else:
+            knowledge = await open_knowledge(_settings(Path(folder), Path(data)))
+            follower = KnowledgeSync(knowledge, db)
         await follower.start()
         try:
             for word in _words(rounds):
@@ -78,7 +89,7 @@ def _process(index: int, url: str, folder: str, data: str, rounds: int, sync: An
                     while True:
                         hits = await knowledge.search(f"What is a {word} plateau?", top_k=3)
                         if any(word in h.chunk.text for h in hits):
-                            results.put(("seen", word, time.time(), index))
+                            results.put(("seen", word, time.time(), reader))
                             break
                         await asyncio.sleep(0.01)
                 await asyncio.to_thread(barrier.wait)  # round over (the loop keeps running)
@@ -106,15 +117,20 @@ async def _drop(url: str, schema: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2, help="with knowledge folders")
+    parser.add_argument("--readers", type=int, default=1, help="without folders")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     url = os.environ.get("WAYPOINT_BENCH_DATABASE_URL") or os.environ.get(
         "WAYPOINT_TEST_DATABASE_URL"
     )
     if not url:
-        print("no PostgreSQL: set WAYPOINT_BENCH_DATABASE_URL (or run under .ci/run)")
-        return 1
+        print(
+            "reload_sync: skipped, it needs a PostgreSQL server: set WAYPOINT_BENCH_DATABASE_URL "
+            "(or run `source .ci/postgres.sh && start_test_postgres` first)"
+        )
+        return 0
+    total = args.processes + args.readers
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "knowledge"
         shutil.copytree(ARTICLES, folder)
@@ -123,13 +139,21 @@ def main() -> int:
         asyncio.run(warm.close())
         schema, target = asyncio.run(_schema(url))
         ctx = multiprocessing.get_context("spawn")
-        barrier, results = ctx.Barrier(args.processes), ctx.Queue()
+        barrier, results = ctx.Barrier(total), ctx.Queue()
         procs = [
             ctx.Process(
                 target=_process,
-                args=(i, target, str(folder), f"{tmp}/p{i}", args.rounds, (barrier, results)),
+                args=(
+                    i,
+                    target,
+                    str(folder),
+                    f"{tmp}/p{i}",
+                    args.rounds,
+                    (barrier, results),
+                    i >= args.processes,
+                ),
             )
-            for i in range(args.processes)
+            for i in range(total)
         ]
         try:
             for proc in procs:
@@ -141,22 +165,31 @@ def main() -> int:
     events: list[tuple[str, str, float, Any]] = []
     while not results.empty():
         events.append(results.get())
-    print(f"/kb reload across {args.processes} processes on one PostgreSQL, {args.rounds} rounds")
-    replies, seen = [], []
+    print(
+        f"/kb reload across {args.processes} processes with folders and {args.readers} "
+        f"without (readers) on one PostgreSQL, {args.rounds} rounds"
+    )
+    replies: list[float] = []
+    seen: dict[bool, list[float]] = {False: [], True: []}
     for word in _words(args.rounds):
         reply = next(e for e in events if e[0] == "reply" and e[1] == word)
         start = next(e[2] for e in events if e[0] == "start" and e[1] == word)
-        last = max((e[2] for e in events if e[0] == "seen" and e[1] == word), default=start)
         replies.append(reply[2])
-        seen.append(last - start)
-        print(
-            f"  reply {reply[2] * 1000:6.0f} ms (switched {reply[3][0]} of {reply[3][1]}), "
-            f"slowest other process answers after {(last - start) * 1000:6.0f} ms"
-        )
-    print(
-        f"median: reply {statistics.median(replies) * 1000:.0f} ms, every process answering "
-        f"{statistics.median(seen) * 1000:.0f} ms (worst {max(seen) * 1000:.0f} ms)"
-    )
+        line = f"  reply {reply[2] * 1000:6.0f} ms (switched {reply[3][0]} of {reply[3][1]})"
+        for is_reader, label in ((False, "slowest other with folders"), (True, "slowest reader")):
+            times = [e[2] for e in events if e[0] == "seen" and e[1] == word and e[3] is is_reader]
+            if times:
+                seen[is_reader].append(max(times) - start)
+                line += f", {label} answers after {(max(times) - start) * 1000:6.0f} ms"
+        print(line)
+    print(f"median reply {statistics.median(replies) * 1000:.0f} ms")
+    for is_reader, label in ((False, "process with folders"), (True, "reader (no folders)")):
+        if seen[is_reader]:
+            got = seen[is_reader]
+            print(
+                f"median until every {label} answers: {statistics.median(got) * 1000:.0f} ms "
+                f"(worst {max(got) * 1000:.0f} ms)"
+            )
     return 0
 
 

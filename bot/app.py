@@ -99,9 +99,14 @@ async def open_services(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.database_target)
     owns_knowledge = knowledge is None
+    sync = None
     try:
         if knowledge is None and with_knowledge:
-            knowledge = await open_knowledge(settings, progress)
+            if settings.knowledge_source == "database":
+                sync = await _open_reader(settings, db)
+                knowledge = sync.knowledge
+            else:
+                knowledge = await open_knowledge(settings, progress)
     except BaseException:
         await db.close()
         raise
@@ -122,12 +127,11 @@ async def open_services(
         await db.close()
         raise
     questions = None
-    sync = None
     if knowledge is not None:
         from bot.admin.service import KnowledgeSync
         from bot.qa.service import QuestionService
 
-        sync = KnowledgeSync(knowledge, db)
+        sync = sync or KnowledgeSync(knowledge, db)
         questions = QuestionService(
             knowledge,
             db,
@@ -137,6 +141,17 @@ async def open_services(
         )
     log.info("services ready (knowledge base %s)", "loaded" if knowledge else "not loaded")
     return Services(settings, db, study, knowledge, questions, owns_knowledge, sync)
+
+
+async def _open_reader(settings: Settings, db: Database) -> KnowledgeSync:
+    """Reader mode: the knowledge base another process published, downloaded into the data
+    directory (this process's knowledge folders, if any, are not read)."""
+    from dataclasses import replace
+
+    from bot.admin.service import KnowledgeSync
+
+    config = replace(index_config(settings), knowledge_dirs=())
+    return await KnowledgeSync.open_reader(config, db, settings.index_dir / "published")
 
 
 def _catalog_source(settings: Settings, knowledge: KnowledgeBase | None) -> Callable[[], Catalog]:

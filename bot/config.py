@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         description="postgresql://user:password@host:port/db shared by several processes "
         "(unset: the SQLite file in the data directory).",
     )
+    knowledge_source: Literal["folders", "database"] = Field(
+        default="folders",
+        description="Where this process gets its knowledge base: 'folders' (build it from "
+        "WAYPOINT_KNOWLEDGE, and publish it when WAYPOINT_DATABASE_URL is PostgreSQL) or "
+        "'database' (serve what a process with folders published there; no folders needed).",
+    )
 
     _split_knowledge = field_validator("knowledge", mode="before")(_split_paths)
     _split_shards = field_validator("shard_ids", mode="before")(_split_ints)
@@ -150,6 +156,15 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be a postgresql://user:password@host:port/database URL")
         return value
+
+    @model_validator(mode="after")
+    def _source_shared(self) -> Settings:
+        if self.knowledge_source == "database" and self.database_url is None:
+            raise ValueError(
+                "WAYPOINT_KNOWLEDGE_SOURCE=database needs WAYPOINT_DATABASE_URL (the PostgreSQL "
+                "database a process with knowledge folders publishes to)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:

@@ -337,6 +337,9 @@ def _index_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.database_url is not None:
+        return run_async(_shared_reload(settings))
+
     async def main() -> int:
         kb = await _open(settings)
         try:
@@ -350,6 +353,33 @@ def _index_reload(args: argparse.Namespace, settings: Settings) -> int:
             await kb.close()
 
     return run_async(main())
+
+
+async def _shared_reload(settings: Settings) -> int:
+    """`index reload` on PostgreSQL does what `/kb reload` does: reload under the advisory
+    lock, publish, bump the generation, notify, and say how many processes switched."""
+    services = await _open_services(settings)
+    try:
+        sync, kb = services.knowledge_sync, services.knowledge
+        assert sync is not None
+        assert kb is not None
+        synced = await sync.reload()
+        # Opening already read the changed files: its report says what changed.
+        opened = None if sync.reader else kb.open_report
+        report = opened if opened is not None and synced.report.ok else synced.report
+        if report.ok and not report.changed and opened is None:
+            print("Nothing changed: the saved index is up to date.")
+        else:
+            _print_report(report)
+        if synced.switched is not None:
+            done, running = synced.switched
+            print(
+                f"Published knowledge generation {synced.generation}: {done} of {running} running "
+                "processes switched."
+            )
+        return 0 if report.ok else 1
+    finally:
+        await services.close()
 
 
 def run_chat(settings: Settings) -> int:

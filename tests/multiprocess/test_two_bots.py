@@ -39,6 +39,7 @@ class ShardedWorld:
     guilds: tuple[Guild, Guild]  # guilds[i] is routed to shard i of 2
     learners: tuple[list[Member], list[Member]]
     moderator: Member
+    moderator_b: Member  # in guilds[1]
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -53,9 +54,10 @@ async def world() -> AsyncIterator[ShardedWorld]:
         [fake.add_member(g, f"learner{g.id % 97}-{n}") for n in range(5)] for g in guilds
     )
     moderator = fake.add_member(guilds[0], "mod", roles=("Moderator",))
+    moderator_b = fake.add_member(guilds[1], "mod-b", roles=("Moderator",))
     await fake.start()
     with fake.configured():
-        yield ShardedWorld(fake, guilds, (learners[0], learners[1]), moderator)
+        yield ShardedWorld(fake, guilds, (learners[0], learners[1]), moderator, moderator_b)
     await fake.stop()
 
 
@@ -74,7 +76,7 @@ async def start_process(
     started: list[Running] = []
     async with postgres_schema() as url:
 
-        async def start(name: str, shards: list[int]) -> Running:
+        async def start(name: str, shards: list[int], **more: object) -> Running:
             settings = Settings(
                 knowledge=[folder],
                 data_dir=tmp_path / name,
@@ -83,6 +85,7 @@ async def start_process(
                 shard_ids=shards,
                 ask_cooldown_seconds=0,
                 moderator_role="Moderator",
+                **more,
             )
             services = await open_services(settings, catalog=lambda: catalog, clock=clock)
             bot = create_bot(settings, services=services, guild_ready_timeout=0.05)
@@ -205,3 +208,24 @@ async def test_kb_reload_in_one_process_makes_both_answer_from_the_new_knowledge
     far = await world.fake.slash(world.guilds[1], far_learner, "ask", question=question)
     for answer in (near, far):
         assert "stays flat for many epochs" in str(answer.message.embeds), answer.message
+
+
+async def test_kb_reload_in_a_process_without_folders_reloads_every_process(
+    world: ShardedWorld, start_process: StartProcess, tmp_path: Path
+) -> None:
+    await start_process("a", [0])
+    await start_process("b", [1], knowledge_source="database")
+    learner = world.learners[1][0]
+    question = "What is a zorblax plateau?"
+    before = await world.fake.slash(world.guilds[1], learner, "ask", question=question)
+    assert before.message.embeds[0]["title"] == "Not covered yet"
+
+    (tmp_path / "knowledge" / "articles" / "plateau.md").write_text(NEW_ARTICLE, "utf-8")
+    reply = await world.fake.slash(world.guilds[1], world.moderator_b, "kb reload", within=30)
+    assert reply.message.embeds, reply.message
+    fields = {f["name"]: f["value"] for f in reply.message.embeds[0]["fields"]}
+    assert reply.message.embeds[0]["title"] == "Knowledge base reloaded", reply.message
+    assert fields["Documents"].startswith("+1 added")
+    assert fields["Processes"] == "2 of 2 running processes switched"
+    after = await world.fake.slash(world.guilds[1], learner, "ask", question=question)
+    assert "stays flat for many epochs" in str(after.message.embeds), after.message
