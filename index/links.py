@@ -28,6 +28,7 @@ import yaml
 from index.files import DEFAULT_LIMITS, config_file, read_bytes
 from index.safe_yaml import safe_load
 
+LINKS_VERSION = "links-1"  # bump when the same settings would give other links or texts
 _DOC_SUFFIXES = frozenset({".md", ".mdx"})
 _SAFE = "/:@-._~!$&'()*+,;=%"  # characters left as they are in a path
 
@@ -64,8 +65,11 @@ class LinkSettings:
         return None
 
     def signature(self) -> str:
-        """What the links of a saved index were made with ("" when nothing is set)."""
-        return "\n".join(f"{p}={b}" for p, b in sorted(self.bases)) if self.bases else ""
+        """What the links of a saved index were made with.
+
+        Versioned: an index saved before links were resolved holds raw relative links, so it
+        does not match even when nothing is set (it is re-chunked once, embeddings cached)."""
+        return "\n".join([LINKS_VERSION, *(f"{p}={b}" for p, b in sorted(self.bases))])
 
 
 NO_LINKS = LinkSettings()

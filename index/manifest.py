@@ -159,7 +159,7 @@ class Manifest:
                     for w in _list(data["warnings"])
                 ),
                 generation=generation,
-                # Absent from manifests written before links were configurable: none were set.
+                # Absent from manifests written before links were resolved: never current.
                 links=_str(data.get("links", "")),
             )
         except KeyError as exc:

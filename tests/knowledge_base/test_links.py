@@ -263,3 +263,24 @@ def test_search_json_fills_url_from_the_knowledge_url_setting(
         REPO + "articles/ml-basics/gradient-descent.md#"
     )
     assert all(url for url in urls.values())
+
+
+async def test_an_index_saved_before_links_were_resolved_is_rechunked_once(
+    kb_dir: Path, make_config: Callable[..., IndexConfig]
+) -> None:
+    config = make_config(kb_dir)
+    kb = await KnowledgeBase.open(config)
+    await kb.close()
+    # A manifest as the previous version wrote it: no "links" (its passages kept raw links).
+    generation = (config.home / "CURRENT").read_text().strip()
+    manifest = config.home / generation / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["links"]
+    manifest.write_text(json.dumps(data))
+    kb = await KnowledgeBase.open(config)
+    assert kb.open_report is not None  # rebuilt, not reused
+    assert kb.stats["embedded_chunks"] == 0
+    await kb.close()
+    kb = await KnowledgeBase.open(config)
+    assert kb.open_report is None  # and current from then on
+    await kb.close()
