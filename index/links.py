@@ -29,13 +29,15 @@ from index.files import DEFAULT_LIMITS, config_file, read_bytes
 from index.safe_yaml import safe_load
 
 LINKS_VERSION = "links-1"  # bump when the same settings would give other links or texts
-_DOC_SUFFIXES = frozenset({".md", ".mdx"})
+_DOC_SUFFIXES = frozenset({".md", ".mdx"})  # what Docusaurus makes pages of
+_RENDERED = frozenset({*_DOC_SUFFIXES, ".markdown"})  # Markdown a forge renders with anchors
 _SAFE = "/:@-._~!$&'()*+,;=%"  # characters left as they are in a path
 
 # Inline links and images, with an optional "title"; the target holds balanced parentheses.
 _INLINE = re.compile(
     r"(!?)\[([^\][]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(\s+\"[^\"]*\")?\s*\)"
 )
+_MAYBE_RELATIVE = re.compile(r"\]\(\s*<?(?!https?://)")
 _REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)<?(\S+?)>?(\s.*)?$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -101,10 +103,11 @@ class Anchors:
     def add(self, heading: str) -> str:
         """The anchor of the next heading with this text."""
         slug = github_slug(heading)
-        n = self._seen.get(slug)
-        self._seen[slug] = 0 if n is None else n + 1
-        unique = slug if n is None else f"{slug}-{n + 1}"
-        self._seen.setdefault(unique, 0)
+        unique = slug
+        while unique in self._seen:  # `-1` may itself be taken by a heading "Setup 1"
+            self._seen[slug] += 1
+            unique = f"{slug}-{self._seen[slug]}"
+        self._seen[unique] = 0
         return unique
 
 
@@ -125,7 +128,7 @@ class FolderLinks:
 
     def anchors(self, source: str) -> bool:
         """Whether the page of `source` has heading anchors (rendered Markdown does)."""
-        return Path(source).suffix.lower() in _DOC_SUFFIXES or source.endswith(".markdown")
+        return Path(source).suffix.lower() in _RENDERED
 
 
 class BaseLinks(FolderLinks):
@@ -142,7 +145,8 @@ class BaseLinks(FolderLinks):
         if target.startswith("/"):
             return None  # relative to a repository or site root we do not know
         page = self.base + quote(source, safe=_SAFE)
-        return urljoin(page, target)  # what a browser does on the published page
+        # What a browser does on the published page (a space in a file name made `%20`).
+        return urljoin(page, quote(target, safe=_SAFE + "#?"))
 
 
 @dataclass(frozen=True)
@@ -349,6 +353,8 @@ def is_relative(target: str) -> bool:
 def resolve_links(text: str, resolve: Callable[[str], str | None]) -> str:
     """`text` with every relative link and image made absolute by `resolve`, or flattened to
     its label when `resolve` returns None. Code (fenced or in backticks) is left alone."""
+    if "](" not in text and "]:" not in text:
+        return text  # most sections hold no link
     out = []
     in_fence = False
     for line in text.split("\n"):
@@ -361,8 +367,8 @@ def resolve_links(text: str, resolve: Callable[[str], str | None]) -> str:
 
 
 def _resolve_line(line: str, resolve: Callable[[str], str | None]) -> str:
-    if "](" not in line and "]:" not in line:
-        return line
+    if "]:" not in line and not _MAYBE_RELATIVE.search(line):
+        return line  # no link, or only web addresses (most lines of a docs tree)
     if m := _REF_DEF.match(line):
         if not is_relative(m.group(2)):
             return line

@@ -173,6 +173,12 @@ def test_github_slugs_and_repeated_headings() -> None:
         "setup-1-1",
         "setup-2",
     ]
+    anchors = Anchors()
+    assert [anchors.add(h) for h in ("Setup 1", "Setup", "Setup")] == [
+        "setup-1",
+        "setup",
+        "setup-2",  # "setup-1" is taken
+    ]
 
 
 def test_number_prefixes_are_stripped_as_docusaurus_does() -> None:
