@@ -14,8 +14,10 @@ a reply never shows a path that only makes sense inside the folder.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import re
+import stat
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import yaml
 
 from index.files import DEFAULT_LIMITS, config_file, read_bytes
+from index.problems import Problem
 from index.safe_yaml import safe_load
 
 LINKS_VERSION = "links-1"  # bump when the same settings would give other links or texts
@@ -291,16 +294,13 @@ def _blocks(text: str) -> list[str]:
     return out
 
 
-def read_site(config: Path) -> list[DocusaurusSite]:
-    """The docs folders a Docusaurus config publishes (none when it names no http(s) `url`).
+def read_site(config: Path, text: str) -> list[DocusaurusSite]:
+    """The docs folders a Docusaurus config (`text`, read from `config`) publishes; none when it
+    names no http(s) `url`.
 
     The config is JavaScript: its plain string options are read, not run. A value computed
     in code (an environment variable, a function call) is not seen.
     """
-    try:
-        text = config.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
     url = _string(text, "url")
     if url is None or not url.startswith(("https://", "http://")):
         return []
@@ -326,22 +326,54 @@ def read_site(config: Path) -> list[DocusaurusSite]:
     return sites
 
 
-def folder_links(folder: Path, settings: LinkSettings) -> FolderLinks | None:
+def _read_config(config: Path) -> bytes | None:
+    """A site config's bytes: a regular file within the per-file size limit, else None."""
+    try:
+        info = os.stat(config)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > DEFAULT_LIMITS.file_bytes:
+            return None
+        with config.open("rb") as f:
+            return f.read(DEFAULT_LIMITS.file_bytes + 1)
+    except OSError:
+        return None
+
+
+def folder_links(
+    folder: Path, settings: LinkSettings, problems: list[Problem] | None = None
+) -> FolderLinks | None:
     """How a folder's documents are addressed: the operator's base address for it, else its
-    Docusaurus site when the folder is inside that site's docs, else None (no links)."""
+    Docusaurus site when the folder is inside that site's docs, else None (no links).
+
+    A site config that gives no address for the folder is a warning in `problems`: a moderator
+    wondering why sources are not links learns why, and what to set instead."""
     if (base := settings.base(folder)) is not None:
         return BaseLinks(folder, base)
     config = config_file(folder)
     if config is None:
         return None
-    for site in read_site(config):
-        if (
-            folder == site.docs_dir
-            or site.docs_dir in folder.parents
-            or (folder in site.docs_dir.parents)
-        ):
-            digest = hashlib.blake2b(config.read_bytes(), digest_size=8).hexdigest()
+    raw = _read_config(config)
+    text = raw.decode("utf-8", errors="replace") if raw is not None else ""
+    sites = read_site(config, text)
+    for site in sites:
+        inside = folder == site.docs_dir or site.docs_dir in folder.parents
+        if inside or folder in site.docs_dir.parents:  # in the docs, or the site holding them
+            digest = hashlib.blake2b(raw or b"", digest_size=8).hexdigest()
             return DocusaurusLinks(folder, site, digest)
+    if problems is not None:
+        why = (
+            "names no docs folder holding this knowledge folder"
+            if sites
+            else "has no plain https:// `url` to read (it may be computed in code)"
+        )
+        problems.append(
+            Problem(
+                config,
+                None,
+                f"this Docusaurus config {why}, so sources from {folder.name}/ are not links; "
+                "set WAYPOINT_KNOWLEDGE_URLS for that folder",
+                fatal=False,
+            )
+        )
     return None
 
 

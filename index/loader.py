@@ -131,8 +131,8 @@ def load_knowledge(
     from a Docusaurus config around the folder), see `index.links`.
     """
     folders = tuple(Path(f) for f in folders)
-    addresses = {f: folder_links(f, links) for f in folders if f.is_dir()}
     result = LoadedKnowledge(folders)
+    addresses = {f: folder_links(f, links, result.problems) for f in folders if f.is_dir()}
     scans: list[FolderScan] = []
     for folder in folders:
         if not folder.is_dir():

@@ -65,6 +65,32 @@ def test_docusaurus_config_found_above_the_folder_and_pages_outside_docs_unlinke
     assert tools["01-editor.md"] == GUIDES + "tools/code-editor"
 
 
+def test_a_folder_setting_wins_over_the_docusaurus_config() -> None:
+    docs = (SITE / "docs").resolve()
+    blob = "https://github.com/example/academy/blob/main/docs/"
+    pages = _pages(load_folder(docs, links=_settings(docs, blob)).documents)
+    assert pages["02-tools/02-terminal.md"] == blob + "02-tools/02-terminal.md"
+
+
+def test_a_config_without_a_readable_url_is_a_warning_and_no_links(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    config = site / "docusaurus.config.js"
+    config.write_text(
+        config.read_text().replace("url: 'https://learn.example.org'", "url: process.env.SITE_URL")
+    )
+    loaded = load_folder(site / "docs")
+    assert {s.url for d in loaded.documents for s in d.sections} == {None}
+    (warning,) = loaded.problems
+    assert not warning.fatal
+    assert warning.file == config
+    assert "WAYPOINT_KNOWLEDGE_URLS" in warning.message
+    # Its relative links are labels, like any folder without an address.
+    text = next(d for d in loaded.documents if d.source == "01-getting-started.md").sections[0]
+    assert "Open the\neditor guide before" in text.text
+    assert ".md" not in text.text.replace("notes.md", "")  # the code span keeps its file name
+
+
 def test_sections_link_to_their_heading_anchor() -> None:
     docs = {d.source: d for d in load_folder((SITE / "docs").resolve()).documents}
     editor = docs["02-tools/01-editor.md"]
