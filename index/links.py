@@ -36,10 +36,13 @@ _DOC_SUFFIXES = frozenset({".md", ".mdx"})  # what Docusaurus makes pages of
 _RENDERED = frozenset({*_DOC_SUFFIXES, ".markdown"})  # Markdown a forge renders with anchors
 _SAFE = "/:@-._~!$&'()*+,;=%"  # characters left as they are in a path
 
-# Inline links and images, with an optional "title"; the target holds balanced parentheses.
+# Inline links and images, with an optional "title"; the target holds balanced parentheses,
+# the label may hold a link or image already resolved (a badge: `[![CI](img.svg)](ci.md)`).
 _INLINE = re.compile(
-    r"(!?)\[([^\][]*)\]\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(\s+\"[^\"]*\")?\s*\)"
+    r"(!?)\[((?:[^\][]|\[[^\][]*\]\([^()\s]*\))*)\]"
+    r"\(\s*<?((?:[^()\s<>]|\([^()\s]*\))*)>?(\s+\"[^\"]*\")?\s*\)"
 )
+_MAX_PASSES = 8  # nested links are rare; a hostile line cannot make a pass loop for ever
 _MAYBE_RELATIVE = re.compile(r"\]\(\s*<?(?!https?://)")
 _REF_DEF = re.compile(r"^(\s{0,3}\[[^\]]+\]:\s*)<?(\S+?)>?(\s.*)?$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -409,12 +412,20 @@ def _resolve_line(line: str, resolve: Callable[[str], str | None]) -> str:
     # Odd pieces of a split on backtick runs are code spans: not links.
     pieces = re.split(r"(`+[^`]*`+)", line)
     for i in range(0, len(pieces), 2):
-        pieces[i] = _INLINE.sub(lambda m: _rewrite(m, resolve), pieces[i])
+        # Again while it changes: flattening `[[a](./x)](./y)` leaves `[a](./y)` (bounded:
+        # each pass that changes something removes a link).
+        for _ in range(_MAX_PASSES):
+            done = _INLINE.sub(lambda m: _rewrite(m, resolve), pieces[i])
+            if done == pieces[i]:
+                break
+            pieces[i] = done
     return "".join(pieces)
 
 
 def _rewrite(m: re.Match[str], resolve: Callable[[str], str | None]) -> str:
     bang, label, target, title = m.group(1), m.group(2), m.group(3), m.group(4) or ""
+    if "](" in label:  # a badge's image, or a link inside the label
+        label = _INLINE.sub(lambda inner: _rewrite(inner, resolve), label)
     if not is_relative(target):
         return m.group(0)
     url = resolve(target) if target else None

@@ -13,11 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from index.documents import Document
 from index.embedder import Embedder
-from index.links import Anchors, LinkSettings, github_slug, strip_number_prefix
+from index.links import Anchors, LinkSettings, github_slug, resolve_links, strip_number_prefix
 from index.loader import load_folder
 from index.search import IndexConfig, KnowledgeBase
 from tests.knowledge_base.conftest import HERE, LEARNING_PATHS, needs_corpora
@@ -185,6 +187,27 @@ def test_without_an_address_relative_links_become_their_labels(kb_dir: Path) -> 
     assert "Progress chart [External](https://example.org/x)." in text
     assert "notes.md" not in text
     assert RELATIVE_LINK.search(text) is None
+
+
+def test_badges_and_nested_links_resolve_inside_out() -> None:
+    def base(target: str) -> str:
+        return "https://e.org/" + target.removeprefix("./")
+
+    badge = "[![CI status](./ci.svg)](./ci.md) and [[a](./x)](./y)"
+    assert resolve_links(badge, base) == (
+        "[![CI status](https://e.org/ci.svg)](https://e.org/ci.md) and "
+        "[[a](https://e.org/x)](https://e.org/y)"
+    )
+    assert resolve_links(badge, lambda _: None) == "CI status and a"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["[", "]", "(", ")", "!", "./a.md", "x", " ", "#p", "`"]), max_size=24)
+)
+def test_flattening_leaves_nothing_to_flatten(pieces: list[str]) -> None:
+    once = resolve_links("".join(pieces), lambda _: None)
+    assert resolve_links(once, lambda _: None) == once
 
 
 def test_github_slugs_and_repeated_headings() -> None:
