@@ -339,3 +339,17 @@ async def test_an_index_saved_before_links_were_resolved_is_rechunked_once(
     kb = await KnowledgeBase.open(config)
     assert kb.open_report is None  # and current from then on
     await kb.close()
+
+
+async def test_a_reload_of_one_edited_article_keeps_links(
+    kb_dir: Path, make_config: Callable[..., IndexConfig]
+) -> None:
+    kb = await KnowledgeBase.open(replace(make_config(kb_dir), links=_settings(kb_dir, REPO)))
+    _write_linking_article(kb_dir)  # only an article changes: the reload reads just that file
+    report = await kb.reload()
+    assert report.documents_added == 1
+    hits = await kb.search("where to go from here getting started study log", top_k=3)
+    hit = next(h for h in hits if h.chunk.citation.source == "guides/next-steps.md")
+    assert hit.chunk.citation.url == REPO + "guides/next-steps.md#where-to-go-from-here"
+    assert f"[Getting started]({REPO}guides/getting-started.md)" in hit.chunk.text
+    await kb.close()
