@@ -58,6 +58,7 @@ class Services:
 
 def index_config(settings: Settings) -> IndexConfig:
     """The index settings, as plain values (index/ never sees Settings)."""
+    from index.links import LinkSettings
     from index.search import IndexConfig as _IndexConfig
 
     return _IndexConfig(
@@ -67,6 +68,7 @@ def index_config(settings: Settings) -> IndexConfig:
         model_name=settings.model,
         backend=settings.embedding_backend,
         models_dir=settings.models_dir,
+        links=LinkSettings(tuple(settings.knowledge_links.items())),
     )
 
 

@@ -34,6 +34,29 @@ def _split_paths(value: Any) -> Any:
     return value
 
 
+def _split_pairs(value: Any) -> Any:
+    """`folder=https://...` pairs, separated by commas or new lines, into a mapping."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for item in value.replace("\n", ",").split(","):
+        if not item.strip():
+            continue
+        folder, sep, url = item.partition("=")
+        if not sep or not folder.strip() or not url.strip():
+            raise ValueError(f"expected folder=https://... pairs separated by commas, got {item!r}")
+        pairs[folder.strip()] = url.strip()
+    return pairs
+
+
+def _web_address(url: str) -> str:
+    if not url.startswith(("https://", "http://")) or len(url) <= len("https://"):
+        raise ValueError(f"{url[:80]!r} is not a web address (https://...)")
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"{url[:80]!r} holds spaces; write them as %20")
+    return url
+
+
 def _split_ints(value: Any) -> Any:
     if isinstance(value, str):
         parts = [p for p in value.replace(" ", "").split(",") if p]
@@ -57,6 +80,17 @@ class Settings(BaseSettings):
     knowledge: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [DEFAULT_KNOWLEDGE],
         description="Knowledge folders, separated by the OS path separator (':' on Linux).",
+    )
+    knowledge_url: str | None = Field(
+        default=None,
+        description="Web address of the first knowledge folder, e.g. "
+        "https://github.com/org/repo/blob/main/knowledge/: each document links to this address "
+        "followed by its path in the folder.",
+    )
+    knowledge_urls: Annotated[dict[Path, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Web addresses of other knowledge folders, as folder=address pairs "
+        "separated by commas (a TOML table in the settings file).",
     )
     model: str = Field(
         default=DEFAULT_MODEL,
@@ -103,6 +137,17 @@ class Settings(BaseSettings):
 
     _split_knowledge = field_validator("knowledge", mode="before")(_split_paths)
     _split_shards = field_validator("shard_ids", mode="before")(_split_ints)
+    _split_urls = field_validator("knowledge_urls", mode="before")(_split_pairs)
+
+    @field_validator("knowledge_url")
+    @classmethod
+    def _knowledge_url(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else _web_address(value.strip())
+
+    @field_validator("knowledge_urls")
+    @classmethod
+    def _knowledge_urls(cls, value: dict[Path, str]) -> dict[Path, str]:
+        return {folder.expanduser(): _web_address(url) for folder, url in value.items()}
 
     @field_validator("default_timezone")
     @classmethod
@@ -165,6 +210,29 @@ class Settings(BaseSettings):
                 "database a process with knowledge folders publishes to)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _url_folders_known(self) -> Settings:
+        # A folder that is not read would make its address a silent no-op (a typo, or a
+        # folder removed from WAYPOINT_KNOWLEDGE): say so at start.
+        known = {f.resolve() for f in self.knowledge}
+        for folder in self.knowledge_urls:
+            if folder.resolve() not in known:
+                raise ValueError(
+                    f"WAYPOINT_KNOWLEDGE_URLS names {str(folder)!r}, which is not one of the "
+                    "knowledge folders (WAYPOINT_KNOWLEDGE)"
+                )
+        return self
+
+    @property
+    def knowledge_links(self) -> dict[Path, str]:
+        """Each knowledge folder (resolved) with a configured web address, and that address."""
+        out: dict[Path, str] = {}
+        if self.knowledge_url is not None:
+            out[self.knowledge[0].resolve()] = self.knowledge_url
+        for folder, url in self.knowledge_urls.items():
+            out[folder.resolve()] = url  # more specific than WAYPOINT_KNOWLEDGE_URL
+        return out
 
     @model_validator(mode="after")
     def _shards_fit(self) -> Settings:

@@ -19,6 +19,7 @@ import yaml
 from index.catalog import Catalog
 from index.documents import Document, Section
 from index.files import CATEGORY_FILES, DEFAULT_LIMITS, FolderScan, Limits, read_bytes
+from index.links import Anchors, FolderLinks, resolve_links
 from index.problems import Problem
 from index.repair import blank_html_comments, blank_mdx_imports, repair
 from index.safe_yaml import safe_load, yaml_reason
@@ -159,8 +160,14 @@ def load_article(
     *,
     labels: dict[Path, str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    links: FolderLinks | None = None,
 ) -> Document | None:
-    """Read one Markdown or text article into a document, recording problems with their line."""
+    """Read one Markdown or text article into a document, recording problems with their line.
+
+    `links` addresses the folder's files on the web: each section gets its page (and heading
+    anchor) unless the front matter names a `url`, and relative links in the text are made
+    absolute, or plain labels when the folder has no address.
+    """
     read = read_text(path, folder, limits, problems)
     if read is None:
         return None
@@ -216,13 +223,65 @@ def load_article(
     description = str(description) if isinstance(description, str | int | float) else ""
     keywords = tuple(t for t in (*tags, description) if t)
     sections = tuple(
-        Section(full_title, trail, body_text, line, url, path_id, module_id, keywords)
-        for trail, body_text, line in raw_sections
+        Section(full_title, trail, text, line, section_url, path_id, module_id, keywords)
+        for (trail, text, line), section_url in zip(
+            _resolved(raw_sections, source, links),
+            _section_urls(raw_sections, source, meta, url, heading_title, links),
+            strict=True,
+        )
     )
     if not sections:
         problems.append(Problem(path, None, "no text to index", fatal=False))
         return None
     return Document(folder, source, "article", full_title, sections, digest)
+
+
+def _resolved(
+    raw_sections: Sequence[tuple[tuple[str, ...], str, int]],
+    source: str,
+    links: FolderLinks | None,
+) -> list[tuple[tuple[str, ...], str, int]]:
+    """Sections with their relative links made absolute (or flattened to labels)."""
+
+    def resolve(target: str) -> str | None:
+        return links.link(source, target) if links is not None else None
+
+    return [(trail, resolve_links(text, resolve), line) for trail, text, line in raw_sections]
+
+
+def _section_urls(
+    raw_sections: Sequence[tuple[tuple[str, ...], str, int]],
+    source: str,
+    meta: dict[str, Any],
+    url: str | None,
+    h1: str,
+    links: FolderLinks | None,
+) -> list[str | None]:
+    """Each section's link: the front matter's `url` as written, else the page of the file
+    with the anchor of the section's heading."""
+    page = links.document(source, meta) if links is not None and url is None else None
+    if page is None or links is None or not links.anchors(source):
+        return [url or page] * len(raw_sections)
+    anchors = Anchors()
+    if h1:
+        anchors.add(h1)  # the page's title heading takes its slug first
+    out: list[str | None] = []
+    previous: tuple[str, ...] = ()
+    for trail, _, _ in raw_sections:
+        if not trail:
+            out.append(page)
+            continue
+        # Headings with no text of their own only show in their children's trails: they
+        # still take their slug, in order (a repeated heading's anchor counts them).
+        same = 0
+        while same < len(trail) - 1 and same < len(previous) and trail[same] == previous[same]:
+            same += 1
+        slug = ""
+        for heading in trail[same:]:
+            slug = anchors.add(heading)
+        out.append(f"{page}#{slug}")
+        previous = trail
+    return out
 
 
 def _article_module(

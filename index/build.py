@@ -25,6 +25,7 @@ from index.documents import Chunk, Document, ReloadReport
 from index.embedding_api import Embedder, Vectors
 from index.files import DEFAULT_LIMITS, FolderScan
 from index.lexical import LexicalIndex, tokenize
+from index.links import NO_LINKS, LinkSettings, folder_links
 from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article, load_knowledge
 from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
@@ -82,8 +83,10 @@ class Builder:
         cache_root: Path,
         embedder: Embedder,
         model_name: str,
+        links: LinkSettings = NO_LINKS,
     ) -> None:
         self.folders = tuple(folders)
+        self.links = links
         self.home = home
         self.embedder = embedder
         self.model_name = model_name
@@ -104,6 +107,8 @@ class Builder:
             "max_tokens": self.embedder.max_tokens,
             "chunker": CHUNKER_VERSION,
             "knowledge_dirs": [str(f) for f in self.folders],
+            # Chunks keep their links: an index made with other addresses is re-chunked.
+            "links": self.links.signature(),
         }
 
     def matches(self, manifest: Manifest) -> bool:
@@ -256,7 +261,7 @@ class Builder:
 
     def _load_all(self) -> Loaded:
         """Every file through the loader (unchanged articles come from its parse cache)."""
-        knowledge = load_knowledge(self.folders, cache=self._parsed)
+        knowledge = load_knowledge(self.folders, cache=self._parsed, links=self.links)
         # By folder, then source: the order `_load_articles` keeps, so both give the same rows.
         ordered = sorted(knowledge.documents, key=lambda d: _doc_order(_doc_id(self.folders, d)))
         documents = {_doc_id(self.folders, d): d.digest for d in ordered}
@@ -282,7 +287,14 @@ class Builder:
             if folder not in labels:
                 labels[folder] = category_labels(listings[folder], DEFAULT_LIMITS, problems)
             if os.path.lexists(path):  # links and pipes too: the loader refuses them by name
-                doc = load_article(path, folder, previous.catalog, problems, labels=labels[folder])
+                doc = load_article(
+                    path,
+                    folder,
+                    previous.catalog,
+                    problems,
+                    labels=labels[folder],
+                    links=folder_links(folder, self.links),
+                )
                 if doc is not None:
                     fresh.append(doc)
         touched = {(int(k.split(":", 1)[0]), k.split(":", 1)[1]) for k in changed}

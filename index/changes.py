@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from index.files import FolderScan
+from index.files import FolderScan, link_files
 from index.files import scan as scan_folder
 from index.loader import file_digest
 from index.manifest import FileState
@@ -40,8 +40,11 @@ def scan(
         if not folder.is_dir():
             continue
         listing = listings[folder] = scan_folder(folder)
-        for path in listing.knowledge_files():
-            key = f"{i}:{path.relative_to(folder).as_posix()}"
+        named = {path.relative_to(folder).as_posix(): path for path in listing.knowledge_files()}
+        # The site config deciding the folder's web addresses may sit above the folder.
+        named.update(link_files(folder))
+        for name, path in named.items():
+            key = f"{i}:{name}"
             try:
                 st = path.stat()
             except OSError:

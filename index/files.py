@@ -27,6 +27,10 @@ TEXT_SUFFIXES = frozenset({".md", ".mdx", ".markdown", ".txt"})
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 CATALOG_DIRS = ("paths", "resources")
 CATEGORY_FILES = ("_category_.json", "_category_.yml", "_category_.yaml")
+# Docusaurus site configs, in the order Docusaurus looks for them; they decide a docs tree's
+# web addresses (`index.links`), so they count as knowledge files for change checks.
+SITE_CONFIGS = tuple(f"docusaurus.config.{ext}" for ext in ("js", "mjs", "cjs", "ts", "mts", "cts"))
+SITE_CONFIG_LEVELS = 3  # folders above a knowledge folder searched for its site config
 _SKIP_DIRS = frozenset({"node_modules", "__pycache__", "build", "static"})
 _READ_BLOCK = 1 << 20
 
@@ -301,6 +305,23 @@ def _short_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
+def config_file(folder: Path) -> Path | None:
+    """The `docusaurus.config.*` of the site a folder belongs to: in it or up to 3 above."""
+    for directory in [folder, *folder.parents][: SITE_CONFIG_LEVELS + 1]:
+        for name in SITE_CONFIGS:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def link_files(folder: Path) -> dict[str, Path]:
+    """`{relative path: file}` of the files besides the knowledge files that decide the
+    folder's web addresses (its site config, maybe `../docusaurus.config.js`)."""
+    config = config_file(folder)
+    return {} if config is None else {os.path.relpath(config, folder).replace(os.sep, "/"): config}
+
+
 def text_files(folder: Path) -> Iterator[Path]:
     """Markdown and text articles of a folder, in a stable order (catalog YAML excluded)."""
     yield from scan(folder).text_files()
@@ -318,4 +339,6 @@ def fingerprint(folders: Sequence[Path]) -> dict[str, str]:
         if folder.is_dir():
             for path in knowledge_files(folder):
                 out[f"{i}:{path.relative_to(folder).as_posix()}"] = file_digest(path)
+            for name, path in link_files(folder).items():
+                out[f"{i}:{name}"] = file_digest(path)
     return out

@@ -40,6 +40,7 @@ from index.files import (
     scan,
     text_files,
 )
+from index.links import NO_LINKS, FolderLinks, LinkSettings, folder_links, resolve_links
 from index.problems import Problem
 from index.sections import split_sections
 
@@ -108,21 +109,30 @@ class ParseCache:
         self._entries = {k: v for k, v in self._entries.items() if k in keys}
 
 
-def load_folder(folder: Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedKnowledge:
+def load_folder(
+    folder: Path, *, limits: Limits = DEFAULT_LIMITS, links: LinkSettings = NO_LINKS
+) -> LoadedKnowledge:
     """Read one knowledge folder: every document in it and every problem, with file and line."""
-    return load_knowledge([folder], limits=limits)
+    return load_knowledge([folder], limits=limits, links=links)
 
 
 def load_knowledge(
-    folders: Sequence[Path], *, cache: ParseCache | None = None, limits: Limits = DEFAULT_LIMITS
+    folders: Sequence[Path],
+    *,
+    cache: ParseCache | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    links: LinkSettings = NO_LINKS,
 ) -> LoadedKnowledge:
     """Read several knowledge folders; roadmap ids are shared between them.
 
     With a `cache`, articles whose inputs did not change since the last call are not re-parsed.
     Files over the per-build limits (`limits`) are not read, and the first of them is named.
+    `links` says where folders are published: documents get their web address from it (or
+    from a Docusaurus config around the folder), see `index.links`.
     """
     folders = tuple(Path(f) for f in folders)
     result = LoadedKnowledge(folders)
+    addresses = {f: folder_links(f, links, result.problems) for f in folders if f.is_dir()}
     scans: list[FolderScan] = []
     for folder in folders:
         if not folder.is_dir():
@@ -136,7 +146,7 @@ def load_knowledge(
     result.catalog = catalog
     result.problems.extend(catalog.problems)
     for roadmap in catalog.roadmaps.values():
-        doc = _roadmap_document(roadmap, folders, limits)
+        doc = _roadmap_document(roadmap, folders, limits, addresses)
         if doc is not None:
             result.documents.append(doc)
     by_file: dict[Path, list[Resource]] = {}
@@ -155,7 +165,9 @@ def load_knowledge(
     for listed in scans:
         categories = [p for p in listed.category_files() if p not in over]
         labels = category_labels(listed, limits, result.problems, categories)
+        where = addresses.get(listed.folder)
         signature = roadmaps + _signature(f"{p}:{file_digest(p)}" for p in categories)
+        signature += where.signature if where is not None else ""
         for path in listed.text_files():
             if path in over:
                 continue
@@ -165,7 +177,13 @@ def load_knowledge(
             if cached is None:
                 problems: list[Problem] = []
                 doc = load_article(
-                    path, listed.folder, catalog, problems, labels=labels, limits=limits
+                    path,
+                    listed.folder,
+                    catalog,
+                    problems,
+                    labels=labels,
+                    limits=limits,
+                    links=where,
                 )
                 cached = (doc, problems)
                 if cache is not None:
@@ -250,10 +268,22 @@ def _relative(path: Path, folders: Sequence[Path]) -> tuple[Path, str] | None:
     return None
 
 
-def _roadmap_document(roadmap: Roadmap, folders: Sequence[Path], limits: Limits) -> Document | None:
+def _roadmap_document(
+    roadmap: Roadmap,
+    folders: Sequence[Path],
+    limits: Limits,
+    addresses: dict[Path, FolderLinks | None],
+) -> Document | None:
     if roadmap.source is None or (where := _relative(roadmap.source, folders)) is None:
         return None
     folder, source = where
+    links = addresses.get(folder)
+    # The roadmap's own `url` wins; else the page of its YAML file where the folder has one.
+    url = roadmap.url or (links.document(source) if links is not None else None)
+
+    def resolved(text: str) -> str:
+        return resolve_links(text, lambda t: links.link(source, t) if links else None)
+
     # Read again only for module lines; it parsed a moment ago, so a failure just loses lines.
     raw = read_bytes(roadmap.source, folder, limits, [])
     lines = raw.decode("utf-8", errors="replace").split("\n") if raw is not None else []
@@ -268,7 +298,7 @@ def _roadmap_document(roadmap: Roadmap, folders: Sequence[Path], limits: Limits)
         overview += f"\n\nModules in order: {steps}."
     if pathway_lines:
         overview += "\n\nHow long it takes, by background:\n" + "\n".join(pathway_lines)
-    sections = [Section(roadmap.title, ("Overview",), overview, 1, roadmap.url, roadmap.id)]
+    sections = [Section(roadmap.title, ("Overview",), resolved(overview), 1, url, roadmap.id)]
     for m in roadmap.modules:
         text = m.summary
         text += (
@@ -282,7 +312,7 @@ def _roadmap_document(roadmap: Roadmap, folders: Sequence[Path], limits: Limits)
             text += "\n\nComes after: " + ", ".join(names) + "."
         line = _yaml_line(lines, m.id)
         sections.append(
-            Section(roadmap.title, (m.title,), text, line, roadmap.url, roadmap.id, m.id)
+            Section(roadmap.title, (m.title,), resolved(text), line, url, roadmap.id, m.id)
         )
     return Document(
         folder, source, "roadmap", roadmap.title, tuple(sections), file_digest(roadmap.source)

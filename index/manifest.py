@@ -72,6 +72,7 @@ class Manifest:
     checksums: Mapping[str, str] = field(default_factory=dict)  # data file name -> checksum
     scanned_at_ns: int = 0  # when `files` was read: newer mtimes are not trusted
     warnings: tuple[Problem, ...] = ()  # what the files had worth telling when last read
+    links: str = ""  # the link settings the chunks' addresses were made with (index.links)
     generation: str = ""  # folder name; not written (the folder knows its own name)
 
     def identity(self) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class Manifest:
             "max_tokens": self.max_tokens,
             "chunker": self.chunker,
             "knowledge_dirs": list(self.knowledge_dirs),
+            "links": self.links,
         }
 
     def digests(self) -> dict[str, str]:
@@ -157,6 +159,8 @@ class Manifest:
                     for w in _list(data["warnings"])
                 ),
                 generation=generation,
+                # Absent from manifests written before links were resolved: never current.
+                links=_str(data.get("links", "")),
             )
         except KeyError as exc:
             raise ManifestError(f"no {exc.args[0]!r}") from exc

@@ -23,6 +23,7 @@ from index.calibration import Calibration, Decision, for_snapshot
 from index.catalog import Catalog
 from index.documents import Answer, Hit, IndexStatus, ReloadReport
 from index.embedder import Embedder, load_embedder
+from index.links import NO_LINKS, LinkSettings
 from index.problems import KnowledgeError, Problem
 from index.snapshot import Snapshot
 from index.store import index_home
@@ -44,6 +45,7 @@ class IndexConfig:
     model_name: str  # "embedded" or a path, recorded in the manifest
     backend: str  # "onnx" | "torch"
     models_dir: Path | None = None  # exported ONNX models; default <index_dir>/models
+    links: LinkSettings = NO_LINKS  # where the folders are published (documents' addresses)
 
     @property
     def model_cache(self) -> Path:
@@ -358,7 +360,12 @@ def _open_sync(
     started = time.perf_counter()
     embedder = open_embedder(config)
     builder = Builder(
-        config.knowledge_dirs, config.home, config.index_dir, embedder, config.model_name
+        config.knowledge_dirs,
+        config.home,
+        config.index_dir,
+        embedder,
+        config.model_name,
+        config.links,
     )
     snapshot = builder.open_persisted()
     if snapshot is not None:
