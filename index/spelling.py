@@ -78,6 +78,11 @@ def _per_billion(word: str) -> float:
     return counts.get(word, 0) * 1e9 / total
 
 
+def per_billion(word: str) -> float:
+    """How often a word is used in English, per billion words (symspellpy's counts)."""
+    return _per_billion(word)
+
+
 def rarity(word: str) -> float:
     """How rare a word is in English, 0 (the commonest) to 1 (never seen: "autovacuum")."""
     counts, total = _english()
