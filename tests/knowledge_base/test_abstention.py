@@ -59,6 +59,7 @@ def with_career_articles(kb_dir: Path) -> Path:
         (folder / name).write_text(text, encoding="utf-8")
     return kb_dir
 
+
 Config = Callable[..., IndexConfig]
 
 
