@@ -280,9 +280,13 @@ def measure_scale(
     off_topic = float(np.mean(cosines[:n_off]))
     headings = float(np.median(cosines[n_off : n_off + n_heads])) if heads else off_topic + 1.0
     scale = Scale(off_topic, headings)
-    twin_vectors = np.asarray(vectors[n_off + n_heads :], dtype=np.float32)
     twin_scaled = np.array([scale.place(c) for c in cosines[n_off + n_heads :]], np.float32)
-    return scale, Twins(twin_vectors.reshape(len(twins), -1), twin_scaled)
+    return scale, Twins(_matrix(vectors[n_off + n_heads :], len(twins)), twin_scaled)
+
+
+def _matrix(rows: Any, n: int) -> np.ndarray:
+    """`n` vectors as an (n, dim) array; (0, 0) without any (an empty corpus has no twins)."""
+    return np.asarray(rows, dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 0), np.float32)
 
 
 def _cache_key(snapshot: Snapshot, embedder: Embedder, ranking: Ranking) -> str:
@@ -300,7 +304,7 @@ def _read_cached(path: Path, key: str) -> tuple[Scale, Twins] | None:
         if data.get("key") == key:
             twins = data["twins"]
             scaled = np.array(twins["scaled"], dtype=np.float32)
-            vectors = np.array(twins["vectors"], dtype=np.float32).reshape(len(scaled), -1)
+            vectors = _matrix(twins["vectors"], len(scaled))
             scale = Scale(float(data["off_topic"]), float(data["headings"]))
             return scale, Twins(vectors, scaled)
     except (OSError, ValueError, KeyError, TypeError):
