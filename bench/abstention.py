@@ -9,6 +9,8 @@ eval sets in bench/eval/, from one run, side by side:
 - after: typos corrected against the corpus (index/spelling.py) and the calibrated decision of
   index/calibration.py, its weights fitted LEAVE-ONE-CORPUS-OUT: a corpus's figures come from
   weights fitted on the other two corpora's eval sets only. These are the results;
+- the previous calibrated decision (the scale's zero at the off-topic questions for every
+  question, no near-miss twins), fitted the same way, one line per corpus: before/after;
 - per corpus and per question kind: questions, hit@5, MRR@10 (file level), abstention accuracy,
   on-topic questions refused and off-topic questions answered;
 - the weights fitted on all three sets (what index/calibration.py ships), with their in-sample
@@ -62,7 +64,7 @@ class Row:
     rank_before: int | None  # 0-based rank of the first relevant file in the top 10
     rank_after: int | None
     answered_before: bool
-    features: tuple[float, float]  # (scaled cosine, unknown share), index/calibration.py
+    measures: calibration.Measures  # what index/calibration.py decides from
     text: str
     corrected: str
 
@@ -88,16 +90,17 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
     for q in questions:
         before = rank(snap, embedder.encode([q.text])[0], q.text, ranking, limit=50)
         checked = cal.check(q.text)
-        after = rank(snap, embedder.encode([checked.text])[0], checked.text, ranking, limit=50)
+        query = embedder.encode([checked.text])[0]
+        ranked = rank(snap, query, checked.text, ranking, limit=50)
         rows.append(
             Row(
                 name,
                 q.kind,
                 bool(q.relevant),
                 first_relevant(file_ranking(before), q.relevant),
-                first_relevant(file_ranking(after), q.relevant),
+                first_relevant(file_ranking(ranked), q.relevant),
                 calibration.best_cosine(before) >= ranking.min_similarity,
-                (cal.scale.place(calibration.best_cosine(after)), cal.unknown_share(checked)),
+                cal.measure(checked, ranked, query),
                 q.text,
                 checked.text,
             )
@@ -125,20 +128,26 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
     return rows, (statistics.median(before), statistics.median(after))
 
 
-def fit(rows: Sequence[Row]) -> tuple[float, float, float]:
-    """Logistic regression (bias, weight of the scaled cosine, weight of the unknown share)."""
+def features(row: Row, previous: bool = False) -> tuple[float, float]:
+    """The decision's features; `previous`: the scale's fixed zero (no near-miss twins)."""
+    m = row.measures
+    return (m.scaled, m.unknown_share) if previous else m.features()
+
+
+def fit(rows: Sequence[Row], previous: bool = False) -> tuple[float, float, float]:
+    """Logistic regression: (bias, weight of the scaled cosine, weight of the unknown share)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([r.features for r in rows])
+    x = np.array([features(r, previous) for r in rows])
     y = np.array([r.on_topic for r in rows])
     model = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
     return float(model.intercept_[0]), float(model.coef_[0][0]), float(model.coef_[0][1])
 
 
-def answers(row: Row, weights: tuple[float, float, float]) -> bool:
+def answers(row: Row, weights: tuple[float, float, float], previous: bool = False) -> bool:
     bias, w_scaled, w_unknown = weights
-    z = bias + w_scaled * row.features[0] + w_unknown * row.features[1]
-    return z >= 0.0  # confidence >= 0.5
+    scaled, unknown = features(row, previous)
+    return bias + w_scaled * scaled + w_unknown * unknown >= 0.0  # confidence >= 0.5
 
 
 def figures(rows: Sequence[Row], answered: Sequence[bool], after: bool) -> str:
@@ -198,6 +207,12 @@ def main() -> int:
         return 1
     held_out = {c: fit([r for r in rows if r.corpus != c]) for c in scored}
     table(rows, held_out)
+    print("\nthe previous decision (scale from the off-topic zero, no near-miss twins), held out:")
+    for c in scored:
+        weights = fit([r for r in rows if r.corpus != c], previous=True)
+        sub = [r for r in rows if r.corpus == c]
+        answered = [answers(r, weights, previous=True) for r in sub]
+        print(f"  {c:<15} {figures(sub, answered, after=True)}")
     shipped = fit(rows)
     current = (calibration.BIAS, calibration.W_SCALED, calibration.W_UNKNOWN)
     print(
@@ -223,9 +238,11 @@ def main() -> int:
             if answers(r, held_out[r.corpus]) != r.on_topic:
                 what = "refused" if r.on_topic else "answered"
                 fixed = f" -> {r.corrected!r}" if r.corrected != r.text else ""
+                m = r.measures
                 print(
-                    f"  {r.corpus:<15} {what:<8} scaled {r.features[0]:+.2f} unknown "
-                    f"{r.features[1]:.2f}  {r.text!r}{fixed}"
+                    f"  {r.corpus:<15} {what:<8} scaled {m.scaled:+.2f} against twins "
+                    f"{m.features()[0]:+.2f} (twins {m.twin_similarity:.2f} alike at "
+                    f"{m.twin_scaled:+.2f}) unknown {m.unknown_share:.2f}  {r.text!r}{fixed}"
                 )
     return 0
 

@@ -2,7 +2,7 @@
 
 One fixed cosine threshold cannot serve every docs tree: on a tree of hundreds of one-paragraph
 topic files an off-topic question about salaries or App Store publishing scores above the
-median on-topic question of a small set of long articles. So the decision looks at two pieces
+median on-topic question of a small set of long articles. So the decision looks at three pieces
 of evidence, each measured against the corpus the question is asked of:
 
 1. **How close the best passage is, on this corpus's own scale.** When an index is opened, the
@@ -16,14 +16,29 @@ of evidence, each measured against the corpus the question is asked of:
    spelling correction (index/spelling.py, `Speller.weight`).
    "how does postgresql autovacuum decide when to run" on a tree that mentions PostgreSQL but
    never autovacuum scores high here.
+3. **Where the scale starts for this question: its near-miss twins.** "how much do ML
+   engineers earn" over a tree of ML topic files finds the ML-engineer passage: the subject is
+   covered, the asked-for thing (pay) is not, and the cosine alone cannot tell. So the
+   calibration also asks career, money and law questions about the corpus's OWN subjects: the
+   templates of `index/off_topic.txt` (lines with `{}`) filled with the words its document
+   titles use most ("how much does a sql engineer earn"). A question's three nearest twins (by
+   cosine of the question vectors) give `twin_similarity` (how much it reads like them, mean
+   cosine) and `twin_scaled` (where they land on the scale). The question is then measured from
+   its own zero point: `against_twins = scaled - twin_similarity * twin_scaled`. A question
+   unlike any twin keeps the off-topic zero; a pay question must beat the pay questions about
+   this corpus's subjects, which a tree of topic files cannot answer. On a careers corpus that
+   answers "how long does the path take" such twins find that answer and land high, but so does
+   the question asked: measured from there it still stands out when its passage answers it.
+   The form has no constant of its own (similarity in [0, 1] weighs the twins' level).
 
-`confidence = sigmoid(BIAS + W_SCALED * scaled + W_UNKNOWN * unknown_share)`; the knowledge base
-answers when confidence >= 0.5. The three weights are the same for every corpus: a logistic
-regression fitted by `bench/abstention.py` on the eval sets of all three corpora in
+`confidence = sigmoid(BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share)`; the
+knowledge base answers when confidence >= 0.5. The three weights are the same for every corpus:
+a logistic regression fitted by `bench/abstention.py` on the eval sets of all three corpora in
 `bench/eval/`. Its figures are measured leave-one-corpus-out (weights fitted on two corpora,
-scored on the third); rerun it after changing the features or the eval sets and copy the
-weights it prints. The corpus scale is cached in `<index home>/calibration.json`, keyed by the
-content of the index, the model and the bundled questions, so a restart does not recompute it.
+scored on the third); rerun it after changing the features, the templates or the eval sets and
+copy the weights it prints. The corpus scale and the twins are cached in
+`<index home>/calibration.json`, keyed by the content of the index, the model and the bundled
+questions, so a restart does not recompute them.
 """
 
 from __future__ import annotations
@@ -43,33 +58,48 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index import spelling
 from index.answer import Ranking, rank
 from index.documents import Hit
-from index.spelling import Checked, Speller
+from index.spelling import Checked, Speller, per_billion, words
 
 if TYPE_CHECKING:
-    from index.embedder import Embedder
+    from index.embedder import Embedder, Vectors
     from index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
 # Fitted by bench/abstention.py (all three eval sets; see its output for the held-out figures).
-BIAS = -1.79
-W_SCALED = 8.90
-W_UNKNOWN = -5.55
+BIAS = -2.44
+W_SCALED = 12.26
+W_UNKNOWN = -5.27
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
 _MIN_SPAN = 0.05  # a degenerate scale (tiny corpus) still divides by something sensible
+_SUBJECTS = 8  # the words the most document titles use fill the near-miss templates
+# Words used more than once per thousand in English ("the", "how", "for") are no subject;
+# "data", "learning" or "engineering" are.
+_FUNCTION_WORD = 1_000_000
+_NEAREST_TWINS = 3
 _CACHE_FILE = "calibration.json"
 # A reload changing more than this share of the passages measures the scale again.
 _RECALIBRATE_SHARE = 0.1
 
 
-def off_topic_questions() -> list[str]:
-    """The bundled off-topic questions (one a line; # starts a comment)."""
+def _bundled_lines() -> list[str]:
     text = resources.files("index").joinpath("off_topic.txt").read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
+
+
+def off_topic_questions() -> list[str]:
+    """The bundled off-topic questions (one a line; # starts a comment)."""
+    return [line for line in _bundled_lines() if "{}" not in line]
+
+
+def near_miss_templates() -> list[str]:
+    """The bundled career, money and law questions with `{}` for a corpus subject."""
+    return [line for line in _bundled_lines() if "{}" in line]
 
 
 def best_cosine(hits: list[Hit]) -> float:
@@ -90,6 +120,22 @@ class Scale:
 
 
 @dataclass(frozen=True)
+class Twins:
+    """Near-miss questions about this corpus's own subjects, and how close they come."""
+
+    vectors: np.ndarray  # (n, dim), unit length like the question vectors
+    scaled: np.ndarray  # (n,) each one's best cosine on the corpus's scale
+
+    def near(self, query: Vectors) -> tuple[float, float]:
+        """(mean cosine of `query` to its nearest twins, their mean place on the scale)."""
+        if len(self.scaled) == 0:
+            return 0.0, 0.0
+        similarity = self.vectors @ query
+        nearest = np.argsort(-similarity, kind="stable")[:_NEAREST_TWINS]
+        return float(similarity[nearest].mean()), float(self.scaled[nearest].mean())
+
+
+@dataclass(frozen=True)
 class Decision:
     """Whether to answer, how confident (0-1), and the evidence, for logs and --json."""
 
@@ -99,29 +145,49 @@ class Decision:
     scaled: float  # that cosine on the corpus's scale
     unknown_share: float  # IDF-weighted share of topic words the corpus never uses
     unknown: tuple[str, ...]  # those words
+    twin_similarity: float = 0.0  # how much it reads like its nearest near-miss twins
+    against_twins: float = 0.0  # scaled, measured from the twins' level (see the docstring)
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
         verdict = "answer" if self.answered else "not covered"
-        words = f", unknown words: {', '.join(self.unknown)}" if self.unknown else ""
+        unknown = f", unknown words: {', '.join(self.unknown)}" if self.unknown else ""
         return (
             f"{verdict} (confidence {self.confidence:.2f}: best cosine {self.cosine:.3f}, "
-            f"{self.scaled:.2f} on this corpus's scale{words})"
+            f"{self.scaled:.2f} on this corpus's scale, {self.against_twins:.2f} from near-miss "
+            f"questions it reads {self.twin_similarity:.2f} like{unknown})"
         )
 
 
-def decide(scaled: float, unknown_share: float) -> float:
-    """The confidence that the knowledge base covers a question, from its two features."""
-    z = BIAS + W_SCALED * scaled + W_UNKNOWN * unknown_share
+@dataclass(frozen=True)
+class Measures:
+    """What the decision is made from, for one question."""
+
+    scaled: float  # best cosine on the corpus's scale
+    unknown_share: float
+    twin_similarity: float  # mean cosine to the nearest near-miss twins, clipped to [0, 1]
+    twin_scaled: float  # their mean place on the scale
+
+    def features(self) -> tuple[float, float]:
+        """(against_twins, unknown_share): the features the weights apply to."""
+        return self.scaled - self.twin_similarity * self.twin_scaled, self.unknown_share
+
+
+def decide(features: tuple[float, float]) -> float:
+    """The confidence that the knowledge base covers a question, from `Measures.features`."""
+    against_twins, unknown_share = features
+    z = BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 class Calibration:
-    """The speller and the scale of one index snapshot."""
+    """The speller, the scale and the near-miss twins of one index snapshot."""
 
-    def __init__(self, speller: Speller, scale: Scale) -> None:
+    def __init__(self, speller: Speller, scale: Scale, twins: Twins, embedder: Embedder) -> None:
         self.speller = speller
         self.scale = scale
+        self.twins = twins
+        self._embedder = embedder
 
     def check(self, question: str) -> Checked:
         """The question with typos corrected against the corpus, and its unknown words."""
@@ -133,18 +199,44 @@ class Calibration:
         total = sum(weights.values())
         return sum(weights[w] for w in checked.unknown) / total if total > 0 else 0.0
 
-    def decide(self, checked: Checked, hits: list[Hit]) -> Decision:
-        """Answer or abstain for a question whose ranked passages are `hits`."""
+    def measure(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Measures:
+        """The evidence for a question; `query` is the vector of `checked.text` (encoded if
+        None)."""
+        if query is None:
+            query = self._embedder.encode([checked.text])[0]
+        twin_similarity, twin_scaled = self.twins.near(query)
+        return Measures(
+            self.scale.place(best_cosine(hits)),
+            self.unknown_share(checked),
+            max(0.0, min(1.0, twin_similarity)),
+            twin_scaled,
+        )
+
+    def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
+        """Answer or abstain for a question whose ranked passages are `hits`.
+
+        `query` is the question's vector as ranked (`checked.text`); without it the question
+        is encoded again.
+        """
         if not hits:
             return Decision(False, 0.0, 0.0, 0.0, 1.0, checked.unknown)
-        cosine = best_cosine(hits)
-        scaled = self.scale.place(cosine)
-        share = self.unknown_share(checked)
-        confidence = decide(scaled, share)
-        return Decision(confidence >= 0.5, confidence, cosine, scaled, share, checked.unknown)
+        measures = self.measure(checked, hits, query)
+        features = measures.features()
+        confidence = decide(features)
+        return Decision(
+            confidence >= 0.5,
+            confidence,
+            best_cosine(hits),
+            measures.scaled,
+            measures.unknown_share,
+            checked.unknown,
+            measures.twin_similarity,
+            features[0],
+        )
 
 
 def _speller(snapshot: Snapshot) -> Speller:
+    spelling.warm()
     return Speller(f"{c.citation.label()} {c.lexical_text}" for c in snapshot.chunks)
 
 
@@ -154,44 +246,82 @@ def _headings(snapshot: Snapshot) -> list[str]:
     return labels[::step][:_HEADINGS]
 
 
+def subjects(snapshot: Snapshot) -> list[str]:
+    """The words the most document titles use ("sql", "python"): what the corpus is about."""
+    titles: dict[str, str] = {c.citation.source: c.citation.title for c in snapshot.chunks}
+    counts: dict[str, int] = {}
+    for title in titles.values():
+        for word in set(words(title)):
+            if word.isalpha() and len(word) > 1 and per_billion(word) < _FUNCTION_WORD:
+                counts[word] = counts.get(word, 0) + 1
+    return sorted(counts, key=lambda w: (-counts[w], w))[:_SUBJECTS]
+
+
+def twin_questions(snapshot: Snapshot) -> list[str]:
+    """The near-miss templates filled with the corpus's subjects."""
+    return [t.replace("{}", s) for t in near_miss_templates() for s in subjects(snapshot)]
+
+
 def measure_scale(
     snapshot: Snapshot, embedder: Embedder, ranking: Ranking, speller: Speller
-) -> Scale:
-    """Run the bundled off-topic questions and the corpus's headings through the ranking."""
+) -> tuple[Scale, Twins]:
+    """Run the bundled off-topic questions, the corpus's headings and the near-miss twins
+    through the ranking."""
     off = off_topic_questions()
     heads = _headings(snapshot)
-    texts = [speller.check(q).text for q in (*off, *heads)]
+    twins = twin_questions(snapshot)
+    texts = [speller.check(q).text for q in (*off, *heads, *twins)]
     vectors = embedder.encode(texts)
     cosines = [
         best_cosine(rank(snapshot, v, t, ranking, limit=_TOP))
         for v, t in zip(vectors, texts, strict=True)
     ]
-    off_topic = float(np.mean(cosines[: len(off)]))
-    headings = float(np.median(cosines[len(off) :])) if heads else off_topic + 1.0
-    return Scale(off_topic, headings)
+    n_off, n_heads = len(off), len(heads)
+    off_topic = float(np.mean(cosines[:n_off]))
+    headings = float(np.median(cosines[n_off : n_off + n_heads])) if heads else off_topic + 1.0
+    scale = Scale(off_topic, headings)
+    twin_scaled = np.array([scale.place(c) for c in cosines[n_off + n_heads :]], np.float32)
+    return scale, Twins(_matrix(vectors[n_off + n_heads :], len(twins)), twin_scaled)
+
+
+def _matrix(rows: Any, n: int) -> np.ndarray:
+    """`n` vectors as an (n, dim) array; (0, 0) without any (an empty corpus has no twins)."""
+    return np.asarray(rows, dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 0), np.float32)
 
 
 def _cache_key(snapshot: Snapshot, embedder: Embedder, ranking: Ranking) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{embedder.name}\n{ranking!r}\n".encode())
-    h.update("\n".join(off_topic_questions()).encode())
+    h.update("\n".join((*off_topic_questions(), *twin_questions(snapshot))).encode())
     for chunk in snapshot.chunks:
         h.update(chunk.key.encode())
     return h.hexdigest()
 
 
-def _read_cached(path: Path, key: str) -> Scale | None:
+def _read_cached(path: Path, key: str) -> tuple[Scale, Twins] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("key") == key:
-            return Scale(float(data["off_topic"]), float(data["headings"]))
+            twins = data["twins"]
+            scaled = np.array(twins["scaled"], dtype=np.float32)
+            vectors = _matrix(twins["vectors"], len(scaled))
+            scale = Scale(float(data["off_topic"]), float(data["headings"]))
+            return scale, Twins(vectors, scaled)
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
-def _write_cached(path: Path, key: str, scale: Scale) -> None:
-    data = {"key": key, "off_topic": scale.off_topic, "headings": scale.headings}
+def _write_cached(path: Path, key: str, scale: Scale, twins: Twins) -> None:
+    data = {
+        "key": key,
+        "off_topic": scale.off_topic,
+        "headings": scale.headings,
+        "twins": {
+            "scaled": [round(float(x), 6) for x in twins.scaled],
+            "vectors": [[round(float(x), 6) for x in row] for row in twins.vectors],
+        },
+    }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -228,23 +358,26 @@ def for_snapshot(
         speller = _speller(snapshot)
         key = _cache_key(snapshot, embedder, ranking)
         path = home / _CACHE_FILE if home is not None else None
-        scale = _read_cached(path, key) if path is not None else None
+        measured = _read_cached(path, key) if path is not None else None
         before = _cache.get(previous.lexical) if previous is not None else None
-        if scale is None and before is not None and previous is not None:
+        if measured is None and before is not None and previous is not None:
             old, new = set(previous.rows), set(snapshot.rows)
             if len(old ^ new) <= _RECALIBRATE_SHARE * max(len(old), len(new)):
-                scale = before.scale
+                measured = before.scale, before.twins
                 if path is not None:
-                    _write_cached(path, key, scale)
-        if scale is None:
-            scale = measure_scale(snapshot, embedder, ranking, speller)
+                    _write_cached(path, key, *measured)
+        if measured is None:
+            measured = measure_scale(snapshot, embedder, ranking, speller)
             log.info(
-                "calibrated: off-topic questions at cosine %.3f, headings at %.3f",
-                scale.off_topic,
-                scale.headings,
+                "calibrated: off-topic questions at cosine %.3f, headings at %.3f, "
+                "%d near-miss twins",
+                measured[0].off_topic,
+                measured[0].headings,
+                len(measured[1].scaled),
             )
             if path is not None:
-                _write_cached(path, key, scale)
-        calibration = Calibration(speller, scale)
+                _write_cached(path, key, *measured)
+        scale, twins = measured
+        calibration = Calibration(speller, scale, twins, embedder)
         _cache[snapshot.lexical] = calibration
         return calibration

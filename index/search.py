@@ -22,7 +22,7 @@ from index.build import Builder
 from index.calibration import Calibration, Decision, for_snapshot
 from index.catalog import Catalog
 from index.documents import Answer, Hit, IndexStatus, ReloadReport
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder, Vectors, load_embedder
 from index.links import NO_LINKS, LinkSettings
 from index.problems import KnowledgeError, Problem
 from index.snapshot import Snapshot
@@ -186,8 +186,9 @@ class KnowledgeBase:
     ) -> Answer:
         calibration = self._calibration(snapshot)
         checked = calibration.check(question)
-        hits = self._rank(snapshot, checked.text, max(10, top_k * 4), boost_module)
-        decision = calibration.decide(checked, hits)
+        query = self._embedder.encode([checked.text])[0]
+        hits = self._rank(snapshot, checked.text, max(10, top_k * 4), boost_module, query)
+        decision = calibration.decide(checked, hits, query)
         answer = compose(question, hits, snapshot, self.ranking, top_k, decision)
         # "What comes after X?" is answered from the roadmap's module order (issue 14).
         ordered = roadmap_order.answer(checked.text, snapshot, hits, answer, boost_module)
@@ -208,6 +209,7 @@ class KnowledgeBase:
         question: str,
         limit: int,
         boost_module: tuple[str, str] | None = None,
+        query: Vectors | None = None,
     ) -> list[Hit]:
         import faiss
 
@@ -215,7 +217,8 @@ class KnowledgeBase:
         # question answered on another worker thread searched with every core, 15 ms instead
         # of 3 at x40 on a busy 2-core machine (measured). One query is fastest on one thread.
         faiss.omp_set_num_threads(1)
-        query = self._embedder.encode([question])[0]
+        if query is None:
+            query = self._embedder.encode([question])[0]
         return rank(snapshot, query, question, self.ranking, limit=limit, boost_module=boost_module)
 
     async def search(self, question: str, *, top_k: int = 10) -> list[Hit]:

@@ -10,6 +10,13 @@ a corpus are not typos of "provides", "shift" or "unit". How common a word is in
 from the frequency list symspellpy ships (82,765 words counted in a large English corpus).
 Words shorter than four letters are never corrected ("bgp" is not a typo of "gpu").
 
+Names are left alone too: "linkedin" is not a typo of "linked", nor "wordpress" two words. A
+word is a name when the larger vocabulary of the `wordfreq` package (web text, social media,
+subtitles; brand and product names included) counts it at least about once per million words,
+above where even common misspellings sit ("thier" 2.99, "definately" 2.87 on its Zipf scale,
+"github" 3.18), or when it is typed like a name: capitalised in mid-sentence ("Kotlin"), in
+camel case ("SwiftUI"), all capitals ("VLAN") or with digits ("G1").
+
 A topic word that matches nothing in the corpus, even after correction and stemming, is
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
@@ -38,6 +45,10 @@ _MIN_CORRECT_LEN = 4
 # ("reccomended"); others one edit ("corse", "lerning").
 _TWO_EDITS_LEN = 8
 _MIN_SPLIT_PART = 3  # "crossvalidation" = "cross validation"; no one- or two-letter pieces
+# wordfreq's Zipf value (log10 of uses per billion words) from which a word is a name or a real
+# word: "github" 3.18, "linkedin" 3.63; common misspellings stay below ("thier" 2.99).
+_NAME_ZIPF = 3.1
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,11 @@ def _per_billion(word: str) -> float:
     return counts.get(word, 0) * 1e9 / total
 
 
+def per_billion(word: str) -> float:
+    """How often a word is used in English, per billion words (symspellpy's counts)."""
+    return _per_billion(word)
+
+
 def rarity(word: str) -> float:
     """How rare a word is in English, 0 (the commonest) to 1 (never seen: "autovacuum")."""
     counts, total = _english()
@@ -78,12 +94,42 @@ def is_common(word: str) -> bool:
     return _per_billion(word) >= _COMMON_PER_BILLION
 
 
+@cache
+def is_name(word: str) -> bool:
+    """True for a word (lower case) that a larger vocabulary knows: a name, not a typo."""
+    from wordfreq import zipf_frequency
+
+    return bool(zipf_frequency(word, "en") >= _NAME_ZIPF)
+
+
+def warm() -> None:
+    """Load the larger vocabulary now (about a second) rather than at the first typo."""
+    is_name("waypoint")
+
+
+def typed_as_names(question: str) -> set[str]:
+    """Words (lower case) typed like names: "Kotlin" mid-sentence, "SwiftUI", "VLAN", "G1"."""
+    names: set[str] = set()
+    for m in _TOKEN.finditer(question):
+        token = m.group(0)
+        before = question[: m.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:"
+        if (
+            (token[0].isupper() and not sentence_start)
+            or any(c.isdigit() for c in token)
+            or re.search(r"[a-z][A-Z]", token)
+            or (len(token) > 1 and token.isupper())
+        ):
+            names.add(token.lower())
+    return names
+
+
 def _max_edits(word: str) -> int:
     """How many edits away a misspelt word may be from its correction (0: leave it)."""
     if len(word) < _MIN_CORRECT_LEN or not word.isalpha():
         return 0
     frequency = _per_billion(word)
-    if frequency >= _REAL_WORD_PER_BILLION:
+    if frequency >= _REAL_WORD_PER_BILLION or is_name(word):
         return 0
     return 2 if frequency == 0 and len(word) >= _TWO_EDITS_LEN else 1
 
@@ -160,6 +206,8 @@ class Speller:
         """Corpus words run together ("crossvalidation"), or [] when it is not that."""
         if len(word) < 2 * _MIN_SPLIT_PART or not word.isalpha() or _per_billion(word) > 0:
             return []  # "profiles" is a word, not "pro files"
+        if is_name(word):
+            return []  # "wordpress" is a name, not "word press"
         dictionary = self._dictionary()
         if not dictionary.words:
             return []  # symspellpy's segmentation raises StopIteration on an empty dictionary
@@ -184,6 +232,7 @@ class Speller:
         fixed: dict[str, str] = {}
         known: list[str] = []
         unknown: list[str] = []
+        names = typed_as_names(question)
         for word in dict.fromkeys(words(question)):
             if word.isdigit():
                 continue
@@ -191,6 +240,8 @@ class Speller:
                 known.append(word)  # everyday words too: their low IDF says how little
             elif is_common(word):
                 continue  # an everyday word the corpus happens not to use is no evidence
+            elif word in names:
+                unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
             elif (distance := _max_edits(word)) and (fix := self._lookup(word, distance)):
                 fixed[word] = fix
                 known.append(fix)

@@ -16,6 +16,50 @@ from index import calibration
 from index.search import IndexConfig, KnowledgeBase
 from index.spelling import Speller
 
+# Career advice next to the fixture's ML articles, written for these tests: the corpus speaks
+# of durations, degrees and switching careers, and mentions pay only in passing.
+CAREER_ARTICLES = {
+    "how-long-does-the-path-take.md": """---
+title: How long does the ML engineering path take
+---
+
+## Months, not weeks
+
+Most learners who study about ten hours a week finish the machine learning engineering path
+in nine to twelve months. A software engineer who already writes Python daily can skip the
+prerequisites and often finishes in six months.
+""",
+    "do-i-need-a-degree.md": """---
+title: Do I need a degree for ML engineering
+---
+
+## Projects count more than diplomas
+
+A computer science degree helps with the maths, but hiring teams mostly look at what you have
+built. Two finished projects with a deployed model and a clear write-up show more than a
+certificate.
+""",
+    "switching-careers.md": """---
+title: Switching careers into ML engineering
+---
+
+## Keep your job while you learn
+
+Changing careers is easier from inside a company: volunteer for a data project at work, keep
+your salary while you learn, and ask to move into the team that ships models.
+""",
+}
+
+
+def with_career_articles(kb_dir: Path) -> Path:
+    """The fixture knowledge base plus three career-advice articles."""
+    folder = kb_dir / "articles" / "careers"
+    folder.mkdir(parents=True)
+    for name, text in CAREER_ARTICLES.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return kb_dir
+
+
 Config = Callable[..., IndexConfig]
 
 
@@ -49,6 +93,29 @@ async def test_a_near_miss_is_refused_with_what_is_covered(
     assert answer.confidence < 0.5
     assert answer.passages == ()
     assert answer.covered  # the learner is told what they can ask about
+    await kb.close()
+
+
+async def test_a_salary_question_is_refused_where_career_questions_are_answered(
+    kb_dir: Path, make_config: Config
+) -> None:
+    kb = await KnowledgeBase.open(make_config(with_career_articles(kb_dir)))
+    # The corpus answers how long the path takes and whether a degree is needed ...
+    answer = await kb.ask("how many months will the ML engineering path take me")
+    assert answer.answered
+    assert answer.passages[0].citation.source == "articles/careers/how-long-does-the-path-take.md"
+    answer = await kb.ask("do I need a degree to become an ML engineer")
+    assert answer.answered
+    assert answer.passages[0].citation.source == "articles/careers/do-i-need-a-degree.md"
+    # ... and never how much the job pays, though it names ML engineers, careers and salary.
+    for question in (
+        "how much do ML engineers earn",
+        "how much money does an ML engineer make",
+        "typical salary of an ML engineer",
+    ):
+        answer = await kb.ask(question)
+        assert not answer.answered, question
+        assert answer.confidence < 0.5
     await kb.close()
 
 
@@ -147,6 +214,29 @@ def test_speller_fixes_typos_against_the_corpus_and_keeps_real_words() -> None:
     assert speller.check("how does it really work").unknown == ()
     # A word is known through its stem: the corpus says "learning", the learner "learn".
     assert speller.check("learn regression").unknown == ()
+
+
+def test_speller_leaves_brand_names_and_words_typed_as_names_alone() -> None:
+    speller = Speller(
+        [
+            "Linked lists and word counts; a plan for the press release.",
+            "Kettle, settle and cotton: words one edit away from names.",
+        ]
+    )
+    # Lower-case names a larger vocabulary knows are not typos of corpus words.
+    checked = speller.check("is it legal to scrape linkedin or github profiles")
+    assert "linkedin" in checked.text
+    assert "github" in checked.text
+    assert {"linkedin", "github"} <= set(checked.unknown)
+    # Nor run-together corpus words.
+    assert speller.check("speed up a wordpress site").text == "speed up a wordpress site"
+    # Typed like names: capitalised mid-sentence, camel case, all capitals, with digits.
+    question = "compare Kotlin and SwiftUI on a VLAN with G1"
+    checked = speller.check(question)
+    assert checked.text == question
+    assert {"kotlin", "swiftui", "vlan"} <= set(checked.unknown)
+    # A real typo still is one: "settel" is nobody's name.
+    assert speller.check("settel the press relase").text == "settle the press release"
 
 
 def test_speller_of_an_empty_corpus_knows_no_word() -> None:
