@@ -27,6 +27,7 @@ __all__ = [
     "MAX_SENTENCES",
     "TAKEAWAY_MAX",
     "Unit",
+    "compact",
     "excerpt",
     "plain",
     "takeaway",
@@ -47,6 +48,11 @@ _MIN_WORDS = 4
 # A lead-in may take this many characters beyond an excerpt's limit to show its first item.
 _LEAD_SLACK = 120
 _MIN_ROOM = 40  # an item shortened below this says nothing
+# List items up to this many characters share a line with their short siblings.
+_SHORT_ITEM = 60
+_MERGED_LINE = 160
+# A list item that only names what is under it: "**Resources:**", "Search strategies:".
+_LABEL = re.compile(r"^(\*\*[^*]{1,60}\*\*:?|[^*:]{1,60}:|\*\*[^*]{1,60}:\*\*)$")
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SKIPPED = re.compile(r"^\s{0,3}#{1,6}\s|^\s*\||^\s*(<[^>]*>\s*)+$|^(import|export)\s")
@@ -266,12 +272,56 @@ def excerpt(text: str, limit: int, *, skip: str = "") -> list[Unit]:
             break
         used -= len(chosen.pop().text) + 1
         dropped = True
+    cut_list = False
     if chosen and chosen[-1].item and len(chosen) < len(found):
         following = found[len(chosen)]
-        last = chosen[-1]
-        if following.item and following.block == last.block and not last.text.endswith("…"):
-            chosen[-1] = replace(last, text=last.text + " …")
+        cut_list = following.item and following.block == chosen[-1].block
+    chosen = compact(chosen)
+    if cut_list and chosen and not chosen[-1].text.endswith("…"):
+        chosen[-1] = replace(chosen[-1], text=chosen[-1].text + " …")
     return chosen
+
+
+def _short(unit: Unit) -> bool:
+    return unit.item and not unit.lead_in and len(plain(unit.text)) <= _SHORT_ITEM
+
+
+def compact(found: Sequence[Unit]) -> list[Unit]:
+    """Fewer lines for the same words: a run of short sibling items becomes one line
+    ("a · b · c"), and a label item with a single line under it reads "Label: that line"."""
+    merged: list[Unit] = []
+    for unit in found:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and _short(unit)
+            and last.item
+            and last.depth == unit.depth
+            and last.block == unit.block
+            and _short(replace(last, text=last.text.split(" · ")[-1]))
+            and len(plain(last.text)) + len(plain(unit.text)) <= _MERGED_LINE
+        ):
+            merged[-1] = replace(last, text=f"{last.text} · {unit.text}")
+        else:
+            merged.append(unit)
+    out: list[Unit] = []
+    for i, unit in enumerate(merged):
+        parent = out[-1] if out else None
+        alone = i + 1 == len(merged) or merged[i + 1].depth <= unit.depth - 1
+        if (
+            parent is not None
+            and unit.item
+            and parent.item
+            and unit.depth == parent.depth + 1
+            and _LABEL.match(parent.text)
+            and alone
+        ):
+            label = parent.text.rstrip(" ").rstrip(":").rstrip(" ")
+            label = label[:-3] + "**" if label.endswith(":**") else label
+            out[-1] = replace(parent, text=f"{label}: {unit.text}")
+        else:
+            out.append(unit)
+    return out
 
 
 def with_takeaway(answer: Answer, embedder: Embedder) -> Answer:
