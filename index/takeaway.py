@@ -1,11 +1,11 @@
 """An answer's takeaway, and excerpts cut at sentence or list boundaries.
 
 A passage is read as units: the sentences of its paragraphs and its list items (a list item is
-one unit, whatever its sentences). The takeaway is the unit of the best passage closest to the
-question: cosine similarity under the index's own model, plus the share of the question's words
-it contains (the names and keywords a learner typed, which the model may blur). An excerpt takes
-whole units up to a length and never ends on a lead-in ("Three things help:") without at least
-its first item.
+one unit, whatever its sentences). The takeaway is the unit closest to the question among the
+passages of the best passage's document: cosine similarity under the index's own model, plus
+the share of the question's words it contains (the names and keywords a learner typed, which
+the model may blur). An excerpt takes whole units up to a length and never ends on a lead-in
+("Three things help:") without at least its first item.
 
 Sentences are split with a small regex, not a segmentation library: those read plain prose,
 while the structure that matters here is Markdown's (list items, headings, code fences).
@@ -19,14 +19,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.documents import Answer
+from index.documents import Answer, Passage
 from index.embedding_api import Embedder
 
 __all__ = [
+    "BEST_PASSAGE_BONUS",
     "LEXICAL_WEIGHT",
     "MAX_SENTENCES",
     "TAKEAWAY_MAX",
     "Unit",
+    "best_document_takeaway",
     "compact",
     "excerpt",
     "plain",
@@ -43,6 +45,9 @@ TAKEAWAY_MAX = 300
 # Weight of the question's words found in a sentence, next to its cosine (0-1 each). Set by
 # hand, not tuned: enough to break near-ties between sentences the model finds equally close.
 LEXICAL_WEIGHT = 0.3
+# The section that ranked first says a lot about what was asked: a sentence of another section
+# of its document must beat its best by this much (cosine scale) to be the takeaway.
+BEST_PASSAGE_BONUS = 0.2
 # Sentences shorter than this many words ("Yes.", a bare label) do not answer on their own.
 _MIN_WORDS = 4
 # A lead-in may take this many characters beyond an excerpt's limit to show its first item.
@@ -189,13 +194,20 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
-def takeaway(question: str, text: str, embedder: Embedder) -> str | None:
-    """The sentence(s) of passage `text` that best answer `question`, as display Markdown;
-    None when the passage has no sentence long enough to answer on its own.
+def takeaway(
+    question: str, text: str, embedder: Embedder, *, others: Sequence[str] = ()
+) -> str | None:
+    """The sentence(s) that best answer `question` in passage `text` or, clearly better, in
+    the `others` (more passages of its document), as display Markdown; None when no sentence
+    is long enough to answer on its own.
 
     One call to the model: the question and at most `MAX_SENTENCES` sentences in one batch.
     """
     found = units(text)
+    first = len(found)
+    for other in others:
+        offset = found[-1].block + 1 if found else 0
+        found += [replace(u, block=u.block + offset) for u in units(other)]
     candidates = [i for i, u in enumerate(found) if _answers_alone(u.text)][:MAX_SENTENCES]
     if not candidates:
         return None
@@ -206,7 +218,8 @@ def takeaway(question: str, text: str, embedder: Embedder) -> str | None:
     overlap = np.array(
         [len(asked & _stems(t)) / len(asked) if asked else 0.0 for t in texts], dtype=np.float32
     )
-    best = candidates[int(np.argmax(cosine + LEXICAL_WEIGHT * overlap))]
+    bonus = np.array([BEST_PASSAGE_BONUS if i < first else 0.0 for i in candidates])
+    best = candidates[int(np.argmax(cosine + LEXICAL_WEIGHT * overlap + bonus))]
     return _whole(found, best)
 
 
@@ -324,8 +337,27 @@ def compact(found: Sequence[Unit]) -> list[Unit]:
     return out
 
 
+def best_document_takeaway(
+    question: str, passages: Sequence[Passage], embedder: Embedder
+) -> str | None:
+    """The takeaway among the passages of the best passage's document (best passage first).
+
+    A document's sections share one subject, and the sentence that answers is not always in
+    the section that ranked first ("how much maths?": the budget, not the study order)."""
+    if not passages:
+        return None
+    first = passages[0].citation
+    same = [
+        p.text
+        for p in passages[1:]
+        if (p.citation.source, p.citation.title) == (first.source, first.title)
+    ]
+    return takeaway(question, passages[0].text, embedder, others=same)
+
+
 def with_takeaway(answer: Answer, embedder: Embedder) -> Answer:
-    """`answer` with the takeaway of its best passage (unchanged when it abstained)."""
+    """`answer` with its takeaway (unchanged when it abstained)."""
     if not answer.answered or not answer.passages:
         return answer
-    return replace(answer, takeaway=takeaway(answer.question, answer.passages[0].text, embedder))
+    line = best_document_takeaway(answer.question, answer.passages, embedder)
+    return replace(answer, takeaway=line)

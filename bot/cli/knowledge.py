@@ -253,13 +253,13 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     "results": [{"source": path relative to its knowledge folder, "title": str, "section": str,
     "url": str | null, "score": float}, ...]}, best first; `answered` is what `ask` would
     decide (it abstains when false), `confidence` (0-1) how sure it is that the knowledge base
-    covers the question, `takeaway` the sentence(s) of the best passage that answer it
-    (Markdown; null when it abstains).
+    covers the question, `takeaway` the sentence(s) that answer it, from the best passage's
+    document (Markdown; null when it abstains).
     """
     questions = [q for q in args.question if q.strip()]
     from_stdin = not questions
 
-    from index.takeaway import takeaway
+    from index.takeaway import best_document_takeaway
 
     async def main() -> None:
         kb = await _open(settings, quiet=args.json)
@@ -278,9 +278,11 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
                 if args.json:
                     decision = await kb.judge(question, ranked)
                     line = None
-                    if decision.answered and ranked:
+                    if decision.answered:
+                        # As `ask` reads it: from the best document among the first three.
+                        shown = [h.passage for h in ranked[:3]]
                         line = await asyncio.to_thread(
-                            takeaway, question, ranked[0].chunk.text, kb.embedder
+                            best_document_takeaway, question, shown, kb.embedder
                         )
                     record = {
                         "question": question,

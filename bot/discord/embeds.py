@@ -119,8 +119,9 @@ def _document_block(group: DocumentPassages, shown: str, *, first: bool) -> str:
         if section:
             named = _link(section, group.section_url(passage)) or escape_markdown(section)
             label = f"*{named}*"
-            if text and not text.startswith("• "):
-                lines.append(f"{label} — {text}")
+            if text:
+                # The first line (a sentence, or the first list item) goes beside its section.
+                lines.append(f"{label} — {text.removeprefix('• ')}")
                 continue
             lines.append(label)
         if text:
