@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/backends.py
 	$(BIN)/python bench/discord_load.py
 	$(BIN)/python bench/reload_sync.py
+	$(BIN)/python bench/answer_height.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

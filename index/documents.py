@@ -115,6 +115,45 @@ class Answer:
     covered: tuple[str, ...] = ()
     # How sure the knowledge base is that it covers the question (0-1; answers from 0.5).
     confidence: float = 0.0
+    # The sentence(s) of the best passage that answer the question, as display Markdown
+    # (index/takeaway.py); None when abstaining or when no sentence answers on its own.
+    takeaway: str | None = None
+
+    def by_document(self) -> tuple[DocumentPassages, ...]:
+        """The passages grouped by the document they come from, in the order of each
+        document's best passage: a reply names each document once."""
+        groups: dict[tuple[str, str], list[Passage]] = {}
+        for passage in self.passages:
+            groups.setdefault((passage.citation.source, passage.citation.title), []).append(passage)
+        return tuple(DocumentPassages(tuple(found)) for found in groups.values())
+
+
+@dataclass(frozen=True)
+class DocumentPassages:
+    """The passages of one answer that come from one document (at least one)."""
+
+    passages: tuple[Passage, ...]
+
+    @property
+    def title(self) -> str:
+        """The document's title, as its citations name it."""
+        return self.passages[0].citation.title
+
+    @property
+    def source(self) -> str:
+        """The file, relative to its knowledge folder."""
+        return self.passages[0].citation.source
+
+    @property
+    def url(self) -> str | None:
+        """The document's link: its passages' first link without a section anchor."""
+        url = next((p.citation.url for p in self.passages if p.citation.url), None)
+        return url.split("#", 1)[0] if url else None
+
+    def section_url(self, passage: Passage) -> str | None:
+        """A passage's own link when it points elsewhere than the document's (an anchor)."""
+        url = passage.citation.url
+        return url if url and url != self.url else None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from index.links import NO_LINKS, LinkSettings
 from index.problems import KnowledgeError, Problem
 from index.snapshot import Snapshot
 from index.store import index_home
+from index.takeaway import with_takeaway
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +174,13 @@ class KnowledgeBase:
         if not question:
             return Answer(question, False, (), ())
         snapshot = self._snapshot
-        return await asyncio.to_thread(
-            self._ask_sync, snapshot, question, max(1, top_k), boost_module
-        )
+
+        def run() -> Answer:
+            answer = self._ask_sync(snapshot, question, max(1, top_k), boost_module)
+            # The line that says the answer, read from the best passage (index/takeaway.py).
+            return with_takeaway(answer, self._embedder)
+
+        return await asyncio.to_thread(run)
 
     def _ask_sync(
         self,

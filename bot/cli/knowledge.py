@@ -23,10 +23,9 @@ from bot.cli.common import LOCAL_LEARNER, run_async, verb_parser
 from bot.cli.line_editing import LineEditing
 from bot.config import Settings
 from bot.errors import WaypointError
-from bot.text import BLOCK_START, reflow
 
 if TYPE_CHECKING:
-    from index.documents import Answer, ReloadReport
+    from index.documents import Answer, Passage, ReloadReport
     from index.search import KnowledgeBase
 
 QUIT_WORDS = frozenset({"quit", "exit", "bye", ":q", "/quit", "/exit"})
@@ -34,7 +33,9 @@ CHAT_HISTORY = "chat_history"  # the chat's line history, in the data directory
 HISTORY_TURNS = 5  # earlier questions a follow-up in the chat is read with
 _LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 _EMPHASIS = re.compile(r"\*\*|__")
-_MAX_PASSAGE_LINES = 14
+# Characters of each passage's excerpt: the best one shows what the takeaway left out.
+_BEST_EXCERPT = 300
+_OTHER_EXCERPT = 200
 
 
 def register(verbs: Any) -> None:
@@ -153,7 +154,10 @@ def _terminal_text(markdown: str) -> str:
 
 
 def format_answer(answer: Answer, *, width: int | None = None) -> str:
-    """An answer as plain text: numbered passages with their sources, or what is covered."""
+    """An answer as plain text: the takeaway, then the passages grouped by document (title,
+    link and file once, sections under it); or what the knowledge base covers.
+
+    Words are never broken: a link longer than the line gets a line of its own."""
     width = width or min(100, shutil.get_terminal_size((100, 20)).columns)
     if not answer.answered:
         lines = ["The knowledge base does not cover this."]
@@ -170,28 +174,60 @@ def format_answer(answer: Answer, *, width: int | None = None) -> str:
             lines.extend(f"  - {s}" for s in answer.suggestions)
         return "\n".join(lines)
     out: list[str] = []
-    for i, p in enumerate(answer.passages, 1):
-        c = p.citation
-        out.append(f"{i}. {c.label()}")
-        where = c.source + (f"  {c.url}" if c.url else "")
-        out.append(f"   source: {where}")
-        body = reflow(_terminal_text(p.text).split("\n"))
-        shown = body[:_MAX_PASSAGE_LINES]
-        for line in shown:
-            indent = len(line) - len(line.lstrip())
-            # A list item hangs its continuation under its text; a paragraph stays flush.
-            hang = 2 if BLOCK_START.match(line.strip()) else 0
-            wrapped = textwrap.wrap(
-                line.strip(),
-                width=max(40, width - 3 - indent),
-                initial_indent="   " + " " * indent,
-                subsequent_indent="   " + " " * (indent + hang),
-            )
-            out.extend(wrapped or [""])
-        if len(body) > len(shown):
-            out.append(f"   … ({len(body) - len(shown)} more lines in {c.source})")
+    shown = answer.takeaway or ""
+    if shown:
+        out.extend(_wrap("In short: " + _terminal_text(shown), width, "", "  "))
+        out.append("")
+    for i, group in enumerate(answer.by_document()):
+        out.append(group.title)
+        if group.url:
+            out.append(f"  {group.url}")  # on its own line: a terminal can open it whole
+        for j, passage in enumerate(group.passages):
+            limit = _BEST_EXCERPT if i == 0 and j == 0 else _OTHER_EXCERPT
+            out.extend(_passage_lines(passage, limit, shown, width))
+        out.append(f"  source: {group.source}")
         out.append("")
     return "\n".join(out).rstrip()
+
+
+def _passage_lines(passage: Passage, limit: int, shown: str, width: int) -> list[str]:
+    """`- Section: excerpt`, list items on their own lines, wrapped under the document."""
+    from index.takeaway import excerpt
+
+    logical: list[str] = []
+    for unit in excerpt(passage.text, limit, skip=shown):
+        text = _terminal_text(unit.text)
+        if unit.item:
+            logical.append("  " * unit.depth + "• " + text)
+        elif logical and not logical[-1].lstrip().startswith("• "):
+            logical[-1] = f"{logical[-1]} {text}"
+        else:
+            logical.append(text)
+    section = passage.citation.section
+    if logical and not logical[0].lstrip().startswith("• "):
+        first = f"- {section}: {logical.pop(0)}" if section else f"- {logical.pop(0)}"
+    else:
+        first = f"- {section}" if section else ""
+    out = _wrap(first, width, "  ", "    ") if first else []
+    for line in logical:
+        out.extend(_wrap(line, width, "    "))
+    return out
+
+
+def _wrap(line: str, width: int, first: str, more: str | None = None) -> list[str]:
+    """`line` wrapped at spaces only, so a link is never split (a long one stands alone).
+    Continuation lines hang under the text of a list item."""
+    indent = " " * (len(line) - len(line.lstrip()))
+    body = line.strip()
+    hang = "  " if body.startswith("• ") else ""
+    return textwrap.wrap(
+        body,
+        width=width,
+        initial_indent=first + indent,
+        subsequent_indent=more if more is not None else first + indent + hang,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -213,13 +249,17 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     """Ranked passages per question. With --json, one object per line (a stable contract):
 
-    {"question": str, "answered": bool, "confidence": float, "results": [{"source": path
-    relative to its knowledge folder, "title": str, "section": str, "url": str | null, "score":
-    float}, ...]}, best first; `answered` is what `ask` would decide (it abstains when false),
-    `confidence` (0-1) how sure it is that the knowledge base covers the question.
+    {"question": str, "answered": bool, "confidence": float, "takeaway": str | null,
+    "results": [{"source": path relative to its knowledge folder, "title": str, "section": str,
+    "url": str | null, "score": float}, ...]}, best first; `answered` is what `ask` would
+    decide (it abstains when false), `confidence` (0-1) how sure it is that the knowledge base
+    covers the question, `takeaway` the sentence(s) that answer it, from the best passage's
+    document (Markdown; null when it abstains).
     """
     questions = [q for q in args.question if q.strip()]
     from_stdin = not questions
+
+    from index.takeaway import best_document_takeaway
 
     async def main() -> None:
         kb = await _open(settings, quiet=args.json)
@@ -237,10 +277,18 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
                 hits = ranked[: args.top_k]
                 if args.json:
                     decision = await kb.judge(question, ranked)
+                    line = None
+                    if decision.answered:
+                        # As `ask` reads it: from the best document among the first three.
+                        shown = [h.passage for h in ranked[:3]]
+                        line = await asyncio.to_thread(
+                            best_document_takeaway, question, shown, kb.embedder
+                        )
                     record = {
                         "question": question,
                         "answered": decision.answered,
                         "confidence": round(decision.confidence, 3),
+                        "takeaway": line,
                         "results": [
                             {
                                 "source": h.chunk.citation.source,

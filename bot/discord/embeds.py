@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord.utils import escape_markdown
 
-from bot.text import reflow
+from bot.qa.followup import carried_subject
+from index import takeaway
 
 if TYPE_CHECKING:
     from bot.qa.service import ChannelToggle, GapRow, GapsReport
-    from index.documents import Answer, Citation, IndexStatus, Passage, ReloadReport
+    from index.documents import Answer, DocumentPassages, IndexStatus, ReloadReport
     from index.problems import Problem
 
 TITLE_MAX = 256
@@ -32,52 +33,36 @@ NOT_COVERED = discord.Colour(0x8A94A6)
 PROBLEM = discord.Colour(0xD9534F)
 INFO = discord.Colour(0x3B7DD8)
 
-# The best passage gets more room than the supporting ones.
-BEST_EXCERPT = 420
-OTHER_EXCERPT = 220
-
-_FENCE = re.compile(r"```[a-zA-Z0-9_+-]*")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# Room for each supporting passage's excerpt (the best one shows what the takeaway left out):
+# compact enough that an answer reads at a glance on a phone (bench/answer_height.py).
+BEST_EXCERPT = 240
+OTHER_EXCERPT = 160
 
 
 def shorten(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, at a word boundary, with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
+    return takeaway.shorten(text, limit)
 
 
-def excerpt(text: str, limit: int) -> str:
-    """A passage with its soft wraps joined (list items keep their own lines), cut at a
-    sentence end when one is near."""
-    plain = _HEADING.sub("", _FENCE.sub("", text)).replace("`", "'")
-    lines = (" ".join(line.split()) for line in reflow(plain.split("\n")))
-    flat = "\n".join(line for line in lines if line)
-    if len(flat) <= limit:
-        return flat
-    head = flat[:limit]
-    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
-    if ends and ends[-1] >= limit * 0.5:
-        return head[: ends[-1]]
-    return shorten(flat, limit)
+def excerpt(text: str, limit: int, *, skip: str = "") -> str:
+    """A passage cut at sentence or list boundaries to about `limit` characters: sentences run
+    on, list items keep their own lines, and a lead-in ("Three things help:") is never the last
+    line without its first item. Sentences already shown in `skip` (the takeaway) are left out."""
+    lines: list[str] = []
+    for unit in takeaway.excerpt(text, limit, skip=skip):
+        shown = unit.text.replace("`", "'")
+        if unit.item:
+            lines.append(f"{'  ' * unit.depth}• {shown}")
+        elif lines and not lines[-1].startswith(("• ", "  ")):
+            lines[-1] = f"{lines[-1]} {shown}"
+        else:
+            lines.append(shown)
+    return "\n".join(lines)
 
 
 def _link_text(text: str) -> str:
     # Square brackets would end the [label](url) markup early.
     return escape_markdown(text).replace("[", "(").replace("]", ")")
-
-
-def source_line(citation: Citation) -> str:
-    """`[Title › Section](url)`, or the label in bold when the source has no link."""
-    label = _link_text(shorten(citation.label(), 200))
-    if citation.url and citation.url.startswith(("https://", "http://")):
-        return f"[{label}]({citation.url.replace(')', '%29')})"
-    return f"**{label}**"
 
 
 def _fit(parts: Iterable[str], limit: int, sep: str = "\n\n") -> str:
@@ -91,26 +76,57 @@ def _fit(parts: Iterable[str], limit: int, sep: str = "\n\n") -> str:
     return out
 
 
-def answer_embed(answer: Answer, *, footer: str | None = None) -> discord.Embed:
-    """The reply to a question: quoted passages with their sources, or the "not covered" note."""
-    title = shorten(answer.question, TITLE_MAX)
+def answer_embed(
+    answer: Answer, *, footer: str | None = None, asked: str | None = None
+) -> discord.Embed:
+    """The reply to a question: the takeaway, then the supporting passages grouped by
+    document (each title once, its sections under it); or the "not covered" note.
+
+    `asked` is the learner's own words, the title; when a follow-up was searched with the
+    conversation's subject, the footer says which earlier question it was read with."""
     if not answer.answered or not answer.passages:
         return not_covered_embed(answer)
+    title = shorten(" ".join((asked or answer.question).split()), TITLE_MAX)
     blocks = []
-    for i, passage in enumerate(answer.passages):
-        blocks.append(_passage_block(passage, BEST_EXCERPT if i == 0 else OTHER_EXCERPT))
+    if answer.takeaway:
+        blocks.append("> " + escape_mentions(" ".join(answer.takeaway.split())))
+    for i, group in enumerate(answer.by_document()):
+        blocks.append(_document_block(group, answer.takeaway or "", first=i == 0))
     embed = discord.Embed(
         title=title, description=_fit(blocks, DESCRIPTION_MAX - 200), colour=ANSWERED
     )
-    embed.set_footer(text=shorten(footer or "Was this helpful? Vote below.", 300))
+    subject = carried_subject(asked, answer.question) if asked else None
+    note = f"Read with your earlier question “{shorten(subject, 200)}”. " if subject else ""
+    embed.set_footer(text=shorten(note + (footer or "Was this helpful? Vote below."), 500))
     return embed
 
 
-def _passage_block(passage: Passage, limit: int) -> str:
-    quote = "\n".join(
-        f"> {line}" for line in escape_mentions(excerpt(passage.text, limit)).split("\n")
-    )
-    return f"{quote}\n— {source_line(passage.citation)}"
+def _link(label: str, url: str | None) -> str | None:
+    if url and url.startswith(("https://", "http://")):
+        return f"[{_link_text(label)}]({url.replace(')', '%29')})"
+    return None
+
+
+def _document_block(group: DocumentPassages, shown: str, *, first: bool) -> str:
+    """`**[Title](url)**` once, then each passage's section and excerpt."""
+    title = shorten(group.title, 200)
+    lines = [f"**{_link(title, group.url) or escape_markdown(title)}**"]
+    for j, passage in enumerate(group.passages):
+        best = first and j == 0
+        text = excerpt(passage.text, BEST_EXCERPT if best else OTHER_EXCERPT, skip=shown)
+        text = escape_mentions(text)
+        section = shorten(passage.citation.section, 120)
+        if section:
+            named = _link(section, group.section_url(passage)) or escape_markdown(section)
+            label = f"*{named}*"
+            if text:
+                # The first line (a sentence, or the first list item) goes beside its section.
+                lines.append(f"{label} — {text.removeprefix('• ')}")
+                continue
+            lines.append(label)
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def escape_mentions(text: str) -> str:

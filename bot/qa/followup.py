@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "MIN_TOPIC_WORDS",
+    "carried_subject",
     "contextual_query",
     "mentions_any",
     "needs_context",
@@ -98,6 +99,15 @@ def contextual_query(
     if len(subject) > _SUBJECT_CHARS:
         subject = subject[:_SUBJECT_CHARS].rsplit(" ", 1)[0]
     return f"{question} ({subject})"
+
+
+def carried_subject(question: str, query: str) -> str | None:
+    """The earlier question a follow-up was searched with, when `query` is what
+    `contextual_query` made of `question`; None when the question was searched as asked."""
+    question, query = " ".join(question.split()), " ".join(query.split())
+    if query == question or not (query.startswith(f"{question} (") and query.endswith(")")):
+        return None
+    return query[len(question) + 2 : -1] or None
 
 
 _SUFFIXES = ("ing", "ed", "es", "s")

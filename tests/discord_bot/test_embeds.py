@@ -45,15 +45,69 @@ def test_answer_embed_within_limits(
     assert embed.get("description")
 
 
-def test_best_passage_is_quoted_with_its_source() -> None:
-    citation = Citation("Learning rates", "Picking one", "https://example.org/lr", "lr.md")
+def test_takeaway_leads_and_each_document_is_named_once() -> None:
+    lr = Citation("Learning rates", "Picking one", "https://example.org/lr", "lr.md")
+    lr_why = Citation("Learning rates", "Why it matters", "https://example.org/lr", "lr.md")
+    git = Citation("Git for ML", "Large files", None, "git.md")
     text = "The learning rate sets the step size. " * 30
-    answer = Answer("lr?", True, (Passage(text, 0.9, citation, None, None),))
+    answer = Answer(
+        "lr?",
+        True,
+        (
+            Passage(text, 0.9, lr, None, None),
+            Passage("Use DVC for data. Keep weights out of Git.", 0.8, git, None, None),
+            Passage("Too high diverges. Too low crawls.", 0.7, lr_why, None, None),
+        ),
+        takeaway="Start from 3e-4 for Adam.",
+    )
     description = answer_embed(answer).description or ""
-    first, source = description.split("\n— ")
-    assert first.startswith("> The learning rate sets the step size.")
-    assert first.endswith(".")  # cut at a sentence end, not mid-word
-    assert source == "[Learning rates › Picking one](https://example.org/lr)"
+    lines = description.split("\n")
+    assert lines[0] == "> Start from 3e-4 for Adam."
+    # The title once, as a link, with both of its sections under it; then the other document.
+    assert description.count("Learning rates") == 1
+    assert description.count("](https://example.org/lr)") == 1
+    assert lines[2] == "**[Learning rates](https://example.org/lr)**"
+    assert lines[3].startswith("*Picking one* — The learning rate sets the step size.")
+    assert lines[3].endswith(".")  # cut at a sentence end, not mid-word
+    assert lines[4] == "*Why it matters* — Too high diverges. Too low crawls."
+    assert lines[5:] == [
+        "",
+        "**Git for ML**",
+        "*Large files* — Use DVC for data. Keep weights out of Git.",
+    ]
+
+
+def test_sentences_the_takeaway_shows_are_not_repeated_below() -> None:
+    citation = Citation("Overfitting", "Preventing it", None, "o.md")
+    text = "Hold out a validation set. Add dropout or weight decay. Stop early."
+    answer = Answer(
+        "how?",
+        True,
+        (Passage(text, 1, citation, None, None),),
+        takeaway="Add dropout or weight decay.",
+    )
+    description = answer_embed(answer).description or ""
+    assert description.count("dropout") == 1
+    assert "*Preventing it* — Hold out a validation set. Stop early." in description
+
+
+def test_a_follow_up_is_titled_with_the_learners_words() -> None:
+    citation = Citation("Overfitting", "Preventing it", None, "o.md")
+    answer = Answer(
+        "how do I prevent it? (what is overfitting?)",
+        True,
+        (Passage("Add dropout.", 1, citation, None, None),),
+    )
+    embed = answer_embed(answer, asked="how do I prevent it?")
+    assert embed.title == "how do I prevent it?"
+    assert embed.footer.text == (
+        "Read with your earlier question “what is overfitting?”. Was this helpful? Vote below."
+    )
+    alone = answer_embed(
+        Answer("what is dropout?", True, answer.passages), asked="what is dropout?"
+    )
+    assert alone.title == "what is dropout?"
+    assert alone.footer.text == "Was this helpful? Vote below."
 
 
 def test_mentions_in_passages_are_defused() -> None:
@@ -64,8 +118,9 @@ def test_mentions_in_passages_are_defused() -> None:
     assert "<@123>" not in description
 
 
-def test_excerpt_strips_markup_and_keeps_blocks_apart() -> None:
-    assert excerpt("## Heading\n\n```python\nx = 1\n```\nText.", 100) == "Heading\nx = 1\nText."
+def test_excerpt_leaves_out_headings_and_code() -> None:
+    # The citation names the section, and a cut code block helps nobody.
+    assert excerpt("## Heading\n\n```python\nx = 1\n```\nText `here`.", 100) == "Text 'here'."
 
 
 def test_excerpt_joins_soft_wraps_but_keeps_list_items_on_their_own_lines() -> None:
@@ -74,8 +129,8 @@ def test_excerpt_joins_soft_wraps_but_keeps_list_items_on_their_own_lines() -> N
         "- Richer features and\n  longer training.\nJudge on validation data."
     )
     assert excerpt(text, 300) == (
-        "Two ways to fix it:\n- More data, simpler models, regularisation.\n"
-        "- Richer features and longer training. Judge on validation data."
+        "Two ways to fix it:\n• More data, simpler models, regularisation.\n"
+        "• Richer features and longer training. Judge on validation data."
     )
 
 

@@ -21,10 +21,8 @@ async def test_ask_answers_in_channel_with_sources(running: Running, world: Worl
     (embed,) = answer.embeds
     assert embed["title"] == "What is overfitting?"
     assert "validation" in embed["description"].lower()
-    assert (
-        "What is overfitting and how do I prevent it? › What overfitting means"
-        in (embed["description"])
-    )
+    assert "**What is overfitting and how do I prevent it?**" in embed["description"]
+    assert "*What overfitting means*" in embed["description"]
     assert answer.pings_nobody
     assert not check_embed_limits(answer.embeds)
     assert len(answer.custom_ids) == VOTE_BUTTONS

@@ -108,7 +108,9 @@ async def test_a_follow_up_in_a_thread_keeps_the_subject(
     answer = await follow_up.wait_reply()
     assert answer.channel_id == thread.id
     assert "dropout" in answer.text.lower() or "regularization" in answer.text.lower()
-    assert "overfitting" in answer.embeds[0]["title"].lower()
+    # Titled with the learner's words; the footer says which question it was read with.
+    assert answer.embeds[0]["title"] == "how do I prevent it?"
+    assert "“what is overfitting?”" in answer.embeds[0]["footer"]["text"]
 
     # An off-topic follow-up is still refused, in context or not.
     off_topic = await fake.message(thread, world.bob, "which pizza topping is best in Naples?")

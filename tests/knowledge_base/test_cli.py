@@ -51,7 +51,10 @@ def test_search_json_contract(
         "what is a good lasagna recipe",
     ]
     first, off_topic = records
-    assert set(first) == {"question", "answered", "confidence", "results"}
+    assert set(first) == {"question", "answered", "confidence", "takeaway", "results"}
+    # The line that says the answer, from the best passage; none when it abstains.
+    assert any(w in first["takeaway"] for w in ("regularization", "more training data", "early"))
+    assert off_topic["takeaway"] is None
     assert first["answered"] is True
     assert off_topic["answered"] is False
     # Confidence (0-1) beside the decision: answered from 0.5 on.
@@ -84,8 +87,9 @@ def test_ask_prints_passages_with_sources(
     argv = ["ask", "what", "is", "gradient", "descent?", "--knowledge", str(kb_dir)]
     assert _run([*argv, "--data-dir", str(session_data)], monkeypatch) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1. Gradient descent in plain words › ")
-    assert "source: articles/ml-basics/gradient-descent.md" in out
+    assert out.startswith("In short: ")
+    assert "\nGradient descent in plain words\n" in out
+    assert "  source: articles/ml-basics/gradient-descent.md" in out
 
     argv = ["ask", "best beaches in portugal", "--knowledge", str(kb_dir)]
     assert _run([*argv, "--data-dir", str(session_data)], monkeypatch) == 0
@@ -108,7 +112,7 @@ def test_chat_answers_until_quit_or_end_of_input(
     assert _run(argv, monkeypatch, script) == 0
     out = capsys.readouterr().out
     assert "Type 'quit' or press Ctrl+D to leave." in out
-    assert "Study Habits › Spaced repetition" in out
+    assert "Study Habits › Spaced repetition\n" in out
     assert out.rstrip().endswith("good luck with your studies!")
 
 

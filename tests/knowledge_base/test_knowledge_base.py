@@ -12,6 +12,7 @@ import pytest
 
 from index.embedder import Embedder
 from index.search import IndexConfig, KnowledgeBase
+from index.takeaway import MAX_SENTENCES
 from tests.knowledge_base.conftest import SEEDS, needs_corpora
 
 Config = Callable[..., IndexConfig]
@@ -134,7 +135,11 @@ async def test_persisted_index_answers_after_restart_without_embedding(
     assert second.open_report is None  # nothing rebuilt
     assert calls == []  # no passage was embedded again
     after = await second.ask("what is gradient descent")
-    assert calls == [1]  # only the question
+    # The question, then one batch for the takeaway: the question with at most
+    # MAX_SENTENCES sentences of the best document (index/takeaway.py); no passage.
+    assert calls[0] == 1
+    assert len(calls) == 2
+    assert calls[1] <= MAX_SENTENCES + 1
     assert [p.citation for p in after.passages] == [p.citation for p in before.passages]
     assert second.status().built_at == first.status().built_at
 

@@ -70,16 +70,18 @@ def answered_question_id(message: discord.Message) -> int | None:
 
 
 def reply_payload(
-    outcome: AskOutcome, button: type[FeedbackButton]
+    outcome: AskOutcome, button: type[FeedbackButton], asked: str | None = None
 ) -> tuple[discord.Embed, discord.ui.View | None]:
-    """The embed of an answer and, when something was answered, its 👍/👎 buttons."""
+    """The embed of an answer and, when something was answered, its 👍/👎 buttons.
+
+    `asked`: the learner's own words, the embed's title (a follow-up is searched with more)."""
     footer = None
     if outcome.module is not None:
         footer = (
             f"You're on {outcome.module.title} ({outcome.module.path_title}). "
             "Was this helpful? Vote below."
         )
-    embed = answer_embed(outcome.answer, footer=footer)
+    embed = answer_embed(outcome.answer, footer=footer, asked=asked)
     view = feedback_view(button, outcome.question_id) if outcome.answer.answered else None
     return embed, view
 
@@ -150,7 +152,7 @@ class AskCog(commands.Cog):
             via="slash",
         )
         assert outcome is not None  # only a message id can be answered already
-        embed, view = reply_payload(outcome, self.button)
+        embed, view = reply_payload(outcome, self.button, text)
         content = lead if lead is not None else discord.utils.MISSING
         if view is None:
             await interaction.followup.send(content, embed=embed, allowed_mentions=NO_PINGS)
@@ -250,12 +252,12 @@ class AskCog(commands.Cog):
             return
         if outcome is None:
             return
-        await self._reply(message, outcome, new_thread=route.new_thread)
+        await self._reply(message, outcome, question, new_thread=route.new_thread)
 
     async def _reply(
-        self, message: discord.Message, outcome: AskOutcome, *, new_thread: bool
+        self, message: discord.Message, outcome: AskOutcome, asked: str, *, new_thread: bool
     ) -> None:
-        embed, view = reply_payload(outcome, self.button)
+        embed, view = reply_payload(outcome, self.button, asked)
         # MISSING: no components at all (an abstention has nothing to vote on).
         buttons = discord.utils.MISSING if view is None else view
         if new_thread:
