@@ -230,8 +230,8 @@ def reload_embed(
             value=f"{done} of {running} running processes switched"
             if done >= running
             else f"{done} of {running} running processes switched so far; the others "
-            "switch once they have re-read their knowledge folders (within a minute, "
-            "or see their logs)",
+            "switch once they have rebuilt or downloaded the new knowledge (within a "
+            "minute, or see their logs)",
             inline=False,
         )
     embed.set_footer(text=f"Took {report.seconds:.2f} s")
