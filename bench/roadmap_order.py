@@ -107,7 +107,7 @@ def first_module(answer: Answer) -> tuple[str | None, str | None]:
 def correct(case: Case, answer: Answer) -> bool:
     if first_module(answer) != case.expect:
         return False
-    return not case.last or "last module" in answer.passages[0].text
+    return not case.last or "last module" in (answer.takeaway or "")
 
 
 async def open_kb() -> KnowledgeBase:

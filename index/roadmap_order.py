@@ -179,13 +179,15 @@ def answer(
     # Its own ranked score (0 when the question's ranking did not reach it): cited first
     # because the roadmap says so, not because it scored best.
     score = next((h.score for h in hits if h.chunk.key == chunk.key), 0.0)
-    first = Passage(f"{lead}\n\n{chunk.text}", score, chunk.citation, roadmap.id, target.id)
+    first = Passage(chunk.text, score, chunk.citation, roadmap.id, target.id)
     others = tuple(p for p in ordinary.passages if p.citation != chunk.citation)
     keep = max(1, len(ordinary.passages)) - 1
     return replace(
         ordinary,
         answered=True,
         passages=(first, *others[:keep]),
+        # The roadmap's own answer is the line that says it: no sentence of a passage is.
+        takeaway=lead,
         suggestions=(),
         covered=(),
         confidence=max(ordinary.confidence, 0.5),

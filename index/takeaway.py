@@ -357,7 +357,7 @@ def best_document_takeaway(
 
 def with_takeaway(answer: Answer, embedder: Embedder) -> Answer:
     """`answer` with its takeaway (unchanged when it abstained)."""
-    if not answer.answered or not answer.passages:
-        return answer
+    if not answer.answered or not answer.passages or answer.takeaway:
+        return answer  # abstained, or already said (a roadmap-order answer's lead)
     line = best_document_takeaway(answer.question, answer.passages, embedder)
     return replace(answer, takeaway=line)

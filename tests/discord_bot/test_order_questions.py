@@ -31,7 +31,8 @@ async def test_ask_what_comes_after_a_module_shows_the_next_one(
         assert description.startswith(
             "> After **Foundations** comes **Model Evaluation** (module 1 of 1, about 2-3 weeks"
         )
-        assert "— [ML Basics › Model Evaluation](https://example.org/paths/ml-basics)" in (
+        # The roadmap is named once, linked, with the next module's section under it.
+        assert "**[ML Basics](https://example.org/paths/ml-basics)**\n*Model Evaluation* —" in (
             description
         )
         assert not check_embed_limits(result.message.embeds)
