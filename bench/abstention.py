@@ -16,7 +16,8 @@ eval sets in bench/eval/, from one run, side by side:
 - the weights fitted on all three sets (what index/calibration.py ships), with their in-sample
   figures for reference only (a figure measured on the data it was fitted on is not a result);
 - query p50 of `KnowledgeBase.ask` per corpus (goal <= 5 ms on learning-paths), against the
-  previous path (no spelling, fixed threshold) timed alternately in the same run.
+  previous path (no spelling, fixed threshold) timed alternately in the same run; without the
+  takeaway line, whose cost bench/answer_height.py measures.
 
 The indexes live in bench/out/abstention (git-ignored); the corpora are read in place.
 """
@@ -120,7 +121,7 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
                 await asyncio.to_thread(ask_before, q.text)
                 before.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                await kb.ask(q.text)
+                await kb.ask(q.text, takeaway=False)
                 after.append((time.perf_counter() - t) * 1000)
         return before, after
 

@@ -247,10 +247,10 @@ def main() -> int:
             for i, q in enumerate(questions):
                 m = modules[(i + r) % len(modules)]
                 t = time.perf_counter()
-                await kb.ask(q.text)
+                await kb.ask(q.text, takeaway=False)
                 plain.append((time.perf_counter() - t) * 1000)
                 t = time.perf_counter()
-                await kb.ask(q.text, boost_module=m)
+                await kb.ask(q.text, boost_module=m, takeaway=False)
                 boosted.append((time.perf_counter() - t) * 1000)
         rank_plain, rank_boost = [], []
         for r in range(args.runs):

@@ -162,12 +162,19 @@ class KnowledgeBase:
         return self._open_report
 
     async def ask(
-        self, question: str, *, top_k: int = 3, boost_module: tuple[str, str] | None = None
+        self,
+        question: str,
+        *,
+        top_k: int = 3,
+        boost_module: tuple[str, str] | None = None,
+        takeaway: bool = True,
     ) -> Answer:
         """Up to `top_k` cited passages answering `question`, or a "not covered" answer.
 
         `boost_module` = (path id, module id) ranks passages of the learner's current module a
-        little higher when they are about as relevant as others.
+        little higher when they are about as relevant as others. `takeaway=False` leaves out
+        the line that says the answer (one more model pass over the best passage's sentences)
+        for callers that only score or count answers.
         """
         self._check_open()
         question = " ".join(question.split())
@@ -177,6 +184,8 @@ class KnowledgeBase:
 
         def run() -> Answer:
             answer = self._ask_sync(snapshot, question, max(1, top_k), boost_module)
+            if not takeaway:
+                return answer
             # The line that says the answer, read from the best passage (index/takeaway.py).
             return with_takeaway(answer, self._embedder)
 
