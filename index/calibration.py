@@ -58,7 +58,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index import spelling
 from index.answer import Ranking, rank
 from index.documents import Hit
 from index.spelling import Checked, Speller, per_billion, words
@@ -236,7 +235,8 @@ class Calibration:
 
 
 def _speller(snapshot: Snapshot) -> Speller:
-    spelling.warm()
+    # The larger name vocabulary (wordfreq, ~0.4 s to load) is read at the first rare word,
+    # not here: most questions never need it, and a fresh `waypoint ask` should not wait.
     return Speller(f"{c.citation.label()} {c.lexical_text}" for c in snapshot.chunks)
 
 

@@ -102,11 +102,6 @@ def is_name(word: str) -> bool:
     return bool(zipf_frequency(word, "en") >= _NAME_ZIPF)
 
 
-def warm() -> None:
-    """Load the larger vocabulary now (about a second) rather than at the first typo."""
-    is_name("waypoint")
-
-
 def typed_as_names(question: str) -> set[str]:
     """Words (lower case) typed like names: "Kotlin" mid-sentence, "SwiftUI", "VLAN", "G1"."""
     names: set[str] = set()
