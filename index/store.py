@@ -124,21 +124,42 @@ def encode_chunks(
     rows: Sequence[int] = (),
 ) -> EncodedChunks:
     """Encode chunks; where `rows[i]` >= 0, chunk i is that row of `previous`, bytes copied."""
+    n = len(chunks)
+    source = np.full(n, -1, dtype=np.int64)
+    if previous is not None:
+        given = np.asarray(rows[:n], dtype=np.int64)
+        source[: len(given)] = given
+    lengths = np.empty((n, _STRINGS), dtype=np.int64)
+    numbers = np.array([(c.folder, c.line) for c in chunks], dtype=np.int64).reshape(n, 2)
+    sizes = np.empty(n, dtype=np.int64)
+    kept = source >= 0
+    if previous is not None and kept.any():
+        lengths[kept] = previous.lengths[source[kept]]
+        sizes[kept] = previous.offsets[source[kept] + 1] - previous.offsets[source[kept]]
     parts: list[bytes] = []
-    lengths = np.empty((len(chunks), _STRINGS), dtype=np.int64)
-    numbers = np.empty((len(chunks), 2), dtype=np.int64)
-    for i, c in enumerate(chunks):
-        row = rows[i] if previous is not None and i < len(rows) else -1
-        if row >= 0 and previous is not None:
-            parts.append(previous.data[previous.offsets[row] : previous.offsets[row + 1]])
-            lengths[i] = previous.lengths[row]
-        else:
-            values = _strings(c)
-            parts.append("".join(v for v in values if v).encode("utf-8", "surrogatepass"))
+    src = source.tolist()
+    i = 0
+    # Runs of consecutive previous rows are copied as one slice: a reload of one file copies
+    # a few large byte ranges, not one per passage.
+    while i < n:
+        row = src[i]
+        if row < 0:
+            values = _strings(chunks[i])
+            data = "".join(v for v in values if v).encode("utf-8", "surrogatepass")
+            parts.append(data)
             lengths[i] = [-1 if v is None else len(v) for v in values]
-        numbers[i] = (c.folder, c.line)
-    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=offsets[1:])
+            sizes[i] = len(data)
+            i += 1
+            continue
+        end = i + 1
+        while end < n and src[end] == src[end - 1] + 1:
+            end += 1
+        assert previous is not None
+        last = src[end - 1]
+        parts.append(previous.data[int(previous.offsets[row]) : int(previous.offsets[last + 1])])
+        i = end
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
     return EncodedChunks(b"".join(parts), offsets, lengths, numbers)
 
 
