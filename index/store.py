@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.arrays import save_array
+from index.arrays import bytes_checksum, save_array
 from index.documents import Chunk, Citation
 from index.embedding_api import Vectors
 from index.lexical import FILES as LEXICAL_FILES
@@ -193,14 +193,17 @@ def row_blocks(vectors: Vectors, rows: int) -> Iterator[Vectors]:
         yield np.ascontiguousarray(vectors[start : start + rows], dtype=np.float32)
 
 
-def _write_chunks(folder: Path, encoded: EncodedChunks) -> None:
-    (folder / CHUNKS_FILE).write_bytes(encoded.data)
+def _write_chunks(folder: Path, encoded: EncodedChunks) -> str:
+    """Write the chunk files; returns the checksum of the chunk text."""
+    data = encoded.data if isinstance(encoded.data, bytes) else encoded.data[0 : encoded.data.size]
+    (folder / CHUNKS_FILE).write_bytes(data)
     for name, array in (
         (CHUNK_OFFSETS_FILE, encoded.offsets),
         (CHUNK_LENGTHS_FILE, encoded.lengths),
         (CHUNK_NUMBERS_FILE, encoded.numbers),
     ):
         save_array(folder / name, array)
+    return bytes_checksum(data)
 
 
 def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
@@ -264,9 +267,15 @@ def save(
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
     try:
-        save_array(generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
-        _write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks))
-        save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32))
+        known = {
+            VECTORS_FILE: save_array(
+                generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32)
+            ),
+            CHUNKS_FILE: _write_chunks(
+                generation, encoded if encoded is not None else encode_chunks(chunks)
+            ),
+            TOKENS_FILE: save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32)),
+        }
         lexical.save(generation / LEXICAL_DIR)
         names = [
             VECTORS_FILE,
@@ -274,7 +283,9 @@ def save(
             TOKENS_FILE,
             *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES),
         ]
-        written = replace(manifest, generation=generation.name).with_checksums(generation, names)
+        written = replace(manifest, generation=generation.name).with_checksums(
+            generation, names, known
+        )
         # The manifest goes last: a generation without one is incomplete and ignored.
         write_manifest(generation, written)
         _atomic_write(home / "CURRENT", generation.name.encode())
