@@ -64,11 +64,15 @@ def rank(
         candidates.update(int(i) for i in ids[0] if i >= 0)
     lexical_all = snapshot.lexical.scores(question) if ranking.method != "dense" else None
     if lexical_all is not None:
-        top = np.argpartition(-lexical_all, depth - 1)[:depth] if depth < n else np.arange(n)
-        candidates.update(int(i) for i in top if lexical_all[i] > 0)
+        # Most passages share no word with a question: partition only the scored ones.
+        scored = np.flatnonzero(lexical_all > 0)
+        if len(scored) > depth:
+            scored = scored[np.argpartition(-lexical_all[scored], depth - 1)[:depth]]
+        candidates.update(scored.tolist())
     if not candidates:
         return []
     rows = np.fromiter(sorted(candidates), dtype=np.int64)
+    # Exact cosines of the candidates, whether the dense index that found them is exact or not.
     dense = snapshot.vectors[rows] @ query
     lexical = lexical_all[rows] if lexical_all is not None else np.zeros(len(rows), np.float32)
     if ranking.method == "dense":

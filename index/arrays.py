@@ -8,15 +8,24 @@
 from __future__ import annotations
 
 import io
+import zlib
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 
-def save_array(path: Path, array: npt.ArrayLike) -> None:
-    """Write `array` to `path` in `.npy` format (no pickles)."""
+def save_array(path: Path, array: npt.ArrayLike) -> str:
+    """Write `array` to `path` in `.npy` format (no pickles); returns the bytes' checksum, as
+    `index.manifest.checksum` would read it back (no second pass over a large file)."""
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
+    data = buffer.getbuffer()
     with open(path, "wb") as f:
-        f.write(buffer.getbuffer())
+        f.write(data)
+    return bytes_checksum(data)
+
+
+def bytes_checksum(data: bytes | memoryview) -> str:
+    """The damage check of `index.manifest.checksum` over bytes in memory."""
+    return f"crc32:{zlib.crc32(data):08x}:{len(data)}"

@@ -357,11 +357,13 @@ class Builder:
         out = np.zeros((len(chunks), dim), dtype=np.float32)
         rows = previous.rows if previous is not None else {}
         missing: dict[str, list[int]] = {}
-        for i, c in enumerate(chunks):
-            if (row := rows.get(c.key)) is not None and previous is not None:
-                out[i] = previous.vectors[row]
-            else:
-                missing.setdefault(c.key, []).append(i)
+        # Rows of the previous snapshot copied in one fancy-indexed read (-1: not there).
+        found = np.fromiter((rows.get(c.key, -1) for c in chunks), np.int64, len(chunks))
+        kept = found >= 0
+        if previous is not None and kept.any():
+            out[kept] = previous.vectors[found[kept]]
+        for i in np.flatnonzero(~kept).tolist():
+            missing.setdefault(chunks[i].key, []).append(i)
         # Reading (and rewriting) the whole cache costs more than embedding a few passages: a
         # reload of a file or two skips it (their vectors are saved in the index all the same).
         use_cache = previous is None or len(missing) > _CACHE_MIN

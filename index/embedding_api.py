@@ -42,6 +42,30 @@ class Embedder(Protocol):
         ...
 
 
+class ModelFacts:
+    """`name`, `dim` and `max_tokens` of an `Embedder`, read-only: a backend's constructor sets
+    them once (`_name`, `_dim`, `_max_tokens`) and every backend shares these properties."""
+
+    _name: str
+    _dim: int
+    _max_tokens: int
+
+    @property
+    def name(self) -> str:
+        """Identifies model and backend; stored in the index manifest."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """Dimensions of a vector."""
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads per text (special tokens included)."""
+        return self._max_tokens
+
+
 def model_digest(model_path: Path) -> str:
     """SHA-256 over every file of a model folder (relative paths and contents), hex.
 

@@ -91,9 +91,13 @@ class Manifest:
         """`{file key: digest}`, the shape `index.loader.fingerprint` returns."""
         return {k: s.digest for k, s in self.files.items()}
 
-    def with_checksums(self, folder: Path, names: list[str]) -> Manifest:
-        """This manifest with the checksums of `names` as they are in `folder`."""
-        return replace(self, checksums={n: checksum(folder / n) for n in names})
+    def with_checksums(
+        self, folder: Path, names: list[str], known: Mapping[str, str] | None = None
+    ) -> Manifest:
+        """This manifest with the checksums of `names` as they are in `folder`; those in
+        `known` were taken from the bytes as they were written."""
+        known = known or {}
+        return replace(self, checksums={n: known.get(n) or checksum(folder / n) for n in names})
 
     def damaged(self, folder: Path) -> str | None:
         """Why the data files in `folder` do not match their checksums, or None when they do."""

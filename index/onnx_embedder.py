@@ -21,7 +21,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from index.embedding_api import Vectors
+from index.embedding_api import ModelFacts, Vectors
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def plan_batches(lengths: Sequence[int], *, batch_tokens: int, max_batch: int) -
     return batches
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(ModelFacts):
     """MiniLM-style sentence embeddings from an exported (int8) ONNX model.
 
     `threads`: batches embedded at once (default: usable cores, at most 4); `batch_tokens`:
@@ -112,18 +112,6 @@ class OnnxEmbedder:
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         logger.info("loaded %s from %s (%d threads)", self._name, export_dir, self._threads)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._max_tokens
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text before truncation, special tokens included."""

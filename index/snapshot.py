@@ -21,6 +21,9 @@ from index.store import EncodedChunks, row_blocks
 
 T = TypeVar("T")
 _ADD_SLICE = 8192  # rows copied into FAISS at a time
+# From this many passages on, the dense index is approximate (see `dense_index`): below it an
+# exact scan costs under a millisecond a question.
+APPROXIMATE_FROM = 10_000
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,8 @@ class Snapshot:
     """Everything one version of the index needs to answer, shared read-only between threads."""
 
     chunks: tuple[Chunk, ...]
-    vectors: Vectors  # read-only view of the FAISS index's own storage (no second copy)
-    dense: Any  # faiss.IndexFlatIP over `vectors`; FAISS id == row == chunk position
+    vectors: Vectors  # read-only, float32 (the exact FAISS index's own storage when it is one)
+    dense: Any  # FAISS inner-product index over `vectors` (see `dense_index`); id == row
     lexical: LexicalIndex
     catalog: Catalog
     documents: dict[str, str]  # "<folder>:<source>" -> digest
@@ -55,24 +58,55 @@ class Snapshot:
         return value
 
 
-def dense_index(vectors: Vectors) -> tuple[Any, Vectors]:
-    """A FAISS inner-product index over `vectors` and a read-only view of its storage.
+def dense_index(vectors: Vectors, approximate_from: int | None = None) -> tuple[Any, Vectors]:
+    """A FAISS inner-product index over `vectors` and a read-only float32 view of them.
 
-    Rows are copied in slices (read from the file when `vectors` is a saved one), so the
-    vectors are held once, by FAISS.
+    Below `approximate_from` rows the index is exact (IndexFlatIP) and the view is its own
+    storage, so the vectors are held once. From there on it is an 8-bit scalar quantizer
+    (one byte per dimension, a quarter of the bytes to scan: 0.6 ms instead of 2.7 ms per
+    question at x40, measured) beside the float32 vectors, which `rank` uses to rescore its
+    candidates exactly; `dense_recall` measures what the approximation loses.
     """
     import faiss
 
     n, dim = vectors.shape
-    dense = faiss.IndexFlatIP(dim)
-    for block in row_blocks(vectors, _ADD_SLICE):
-        dense.add(block)
-    if n == 0:
-        view: Vectors = np.zeros((0, dim), dtype=np.float32)
+    dense: Any
+    if n < (APPROXIMATE_FROM if approximate_from is None else approximate_from):
+        dense = faiss.IndexFlatIP(dim)
+        for block in row_blocks(vectors, _ADD_SLICE):
+            dense.add(block)
+        if n == 0:
+            view: Vectors = np.zeros((0, dim), dtype=np.float32)
+        else:
+            view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
     else:
-        view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
+        view = np.concatenate(list(row_blocks(vectors, _ADD_SLICE)))
+        dense = faiss.IndexScalarQuantizer(
+            dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT
+        )
+        dense.train(view)  # one range for all dimensions: a min and a max, no iterations
+        dense.add(view)
     view.flags.writeable = False
     return dense, view
+
+
+def dense_recall(snapshot: Snapshot, queries: Vectors, depth: int = 50, k: int = 10) -> float:
+    """Share of the exact top `k` passages (by cosine) of each query that `rank` finds: the
+    dense index's best `depth` candidates, rescored with the float32 vectors. 1.0 for an
+    exact index; what the approximation costs otherwise."""
+    n = len(snapshot.vectors)
+    if n == 0 or len(queries) == 0:
+        return 1.0
+    depth, k = min(depth, n), min(k, n)
+    queries = np.ascontiguousarray(queries, dtype=np.float32)
+    _, candidates = snapshot.dense.search(queries, depth)
+    found = 0
+    for query, rows in zip(queries, candidates, strict=True):
+        exact = np.argpartition(-(snapshot.vectors @ query), k - 1)[:k]
+        rows = rows[rows >= 0]
+        best = rows[np.argsort(-(snapshot.vectors[rows] @ query), kind="stable")[:k]]
+        found += len(set(exact.tolist()) & set(best.tolist()))
+    return found / (k * len(queries))
 
 
 def make_snapshot(

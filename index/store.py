@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from index.arrays import save_array
+from index.arrays import bytes_checksum, save_array
 from index.documents import Chunk, Citation
 from index.embedding_api import Vectors
 from index.lexical import FILES as LEXICAL_FILES
@@ -124,21 +124,42 @@ def encode_chunks(
     rows: Sequence[int] = (),
 ) -> EncodedChunks:
     """Encode chunks; where `rows[i]` >= 0, chunk i is that row of `previous`, bytes copied."""
+    n = len(chunks)
+    source = np.full(n, -1, dtype=np.int64)
+    if previous is not None:
+        given = np.asarray(rows[:n], dtype=np.int64)
+        source[: len(given)] = given
+    lengths = np.empty((n, _STRINGS), dtype=np.int64)
+    numbers = np.array([(c.folder, c.line) for c in chunks], dtype=np.int64).reshape(n, 2)
+    sizes = np.empty(n, dtype=np.int64)
+    kept = source >= 0
+    if previous is not None and kept.any():
+        lengths[kept] = previous.lengths[source[kept]]
+        sizes[kept] = previous.offsets[source[kept] + 1] - previous.offsets[source[kept]]
     parts: list[bytes] = []
-    lengths = np.empty((len(chunks), _STRINGS), dtype=np.int64)
-    numbers = np.empty((len(chunks), 2), dtype=np.int64)
-    for i, c in enumerate(chunks):
-        row = rows[i] if previous is not None and i < len(rows) else -1
-        if row >= 0 and previous is not None:
-            parts.append(previous.data[previous.offsets[row] : previous.offsets[row + 1]])
-            lengths[i] = previous.lengths[row]
-        else:
-            values = _strings(c)
-            parts.append("".join(v for v in values if v).encode("utf-8", "surrogatepass"))
+    src = source.tolist()
+    i = 0
+    # Runs of consecutive previous rows are copied as one slice: a reload of one file copies
+    # a few large byte ranges, not one per passage.
+    while i < n:
+        row = src[i]
+        if row < 0:
+            values = _strings(chunks[i])
+            data = "".join(v for v in values if v).encode("utf-8", "surrogatepass")
+            parts.append(data)
             lengths[i] = [-1 if v is None else len(v) for v in values]
-        numbers[i] = (c.folder, c.line)
-    offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
-    np.cumsum([len(p) for p in parts], out=offsets[1:])
+            sizes[i] = len(data)
+            i += 1
+            continue
+        end = i + 1
+        while end < n and src[end] == src[end - 1] + 1:
+            end += 1
+        assert previous is not None
+        last = src[end - 1]
+        parts.append(previous.data[int(previous.offsets[row]) : int(previous.offsets[last + 1])])
+        i = end
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
     return EncodedChunks(b"".join(parts), offsets, lengths, numbers)
 
 
@@ -172,14 +193,17 @@ def row_blocks(vectors: Vectors, rows: int) -> Iterator[Vectors]:
         yield np.ascontiguousarray(vectors[start : start + rows], dtype=np.float32)
 
 
-def _write_chunks(folder: Path, encoded: EncodedChunks) -> None:
-    (folder / CHUNKS_FILE).write_bytes(encoded.data)
+def _write_chunks(folder: Path, encoded: EncodedChunks) -> str:
+    """Write the chunk files; returns the checksum of the chunk text."""
+    data = encoded.data if isinstance(encoded.data, bytes) else encoded.data[0 : encoded.data.size]
+    (folder / CHUNKS_FILE).write_bytes(data)
     for name, array in (
         (CHUNK_OFFSETS_FILE, encoded.offsets),
         (CHUNK_LENGTHS_FILE, encoded.lengths),
         (CHUNK_NUMBERS_FILE, encoded.numbers),
     ):
         save_array(folder / name, array)
+    return bytes_checksum(data)
 
 
 def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
@@ -243,9 +267,15 @@ def save(
     generation = home / f"g-{uuid.uuid4().hex[:12]}"
     generation.mkdir()
     try:
-        save_array(generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32))
-        _write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks))
-        save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32))
+        known = {
+            VECTORS_FILE: save_array(
+                generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32)
+            ),
+            CHUNKS_FILE: _write_chunks(
+                generation, encoded if encoded is not None else encode_chunks(chunks)
+            ),
+            TOKENS_FILE: save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32)),
+        }
         lexical.save(generation / LEXICAL_DIR)
         names = [
             VECTORS_FILE,
@@ -253,7 +283,9 @@ def save(
             TOKENS_FILE,
             *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES),
         ]
-        written = replace(manifest, generation=generation.name).with_checksums(generation, names)
+        written = replace(manifest, generation=generation.name).with_checksums(
+            generation, names, known
+        )
         # The manifest goes last: a generation without one is incomplete and ignored.
         write_manifest(generation, written)
         _atomic_write(home / "CURRENT", generation.name.encode())

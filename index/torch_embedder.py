@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding_api import Vectors, model_digest, model_label
+from index.embedding_api import ModelFacts, Vectors, model_digest, model_label
 
 
-class TorchEmbedder:
+class TorchEmbedder(ModelFacts):
     """sentence-transformers on torch: the reference every other backend is measured against."""
 
     def __init__(self, model_path: Path, *, batch_size: int = 32) -> None:
@@ -29,18 +29,6 @@ class TorchEmbedder:
         assert length is not None
         self._dim = int(dim)
         self._max_tokens = int(length)
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def max_tokens(self) -> int:
-        return self._max_tokens
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Vectors of shape (len(texts), dim), L2-normalized."""

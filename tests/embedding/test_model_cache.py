@@ -8,6 +8,7 @@ the real exporter.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -95,3 +96,27 @@ def test_garbage_model_is_really_exported_again(cache: Path, model_path: Path) -
     embedder = load_embedder(model_path, backend="onnx", cache_dir=cache)
     assert embedder.encode(["exported again"]).shape == (1, 384)
     assert onnx_export.damage(entry) is None
+
+
+def test_an_unchanged_model_folder_is_not_hashed_again(
+    cache: Path, model_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = tmp_path / "model-copy"
+    shutil.copytree(model_path, model)
+    hashed: list[Path] = []
+    real = onnx_export.model_digest
+
+    def counted(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(onnx_export, "model_digest", counted)
+    entry = onnx_export.ensure_onnx_model(model, cache)  # exported from another folder: hashed
+    assert hashed == [model]
+    assert onnx_export.ensure_onnx_model(model, cache) == entry
+    assert hashed == [model]  # the hash recorded for this folder, no 90 MB read
+    readme = model / "README.md"
+    stat = readme.stat()
+    os.utime(readme, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert onnx_export.ensure_onnx_model(model, cache) == entry  # same content, same export
+    assert hashed == [model, model]  # but a touched file is hashed again
