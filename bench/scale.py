@@ -13,7 +13,10 @@ shared through the embedding cache. Then, each figure in a fresh process (`--chi
   on a random `--st-sample` of them, scaled to all: the cost per chunk is what is compared);
 - `/kb reload` with one file changed (a paragraph appended; median of `--runs`, a new file each);
 - fresh process to first answer: `waypoint ask` on the saved index, wall clock (median);
-- cost per question: median of `ask` over the eval questions, after one warm-up pass;
+- cost per question: median of `ask` over the eval questions, after one warm-up pass: ranking
+  and the answer/abstain decision (what grows with the corpus), and, timed alternately, the
+  whole reply with its takeaway line (one model pass over the best passage's sentences, the
+  same at any size);
 - peak RSS answering: the same process's VmHWM;
 - recall@10 of the dense index against exact search on the eval questions, when it is
   approximate (its candidates rescored as `rank` does; see index.snapshot.dense_recall).
@@ -210,14 +213,19 @@ def child_ask(knowledge: Path, data: Path, models: Path) -> dict[str, Any]:
         for q in asked:
             await kb.ask(q)
         times: list[float] = []
+        shaped: list[float] = []
         for _ in range(3):
-            for q in asked:
+            for q in asked:  # alternately: ranking and decision, then the whole reply
+                started = time.perf_counter()
+                await kb.ask(q, takeaway=False)
+                times.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 await kb.ask(q)
-                times.append(time.perf_counter() - started)
+                shaped.append(time.perf_counter() - started)
         times.sort()
         figures = {
             "median_ms": statistics.median(times) * 1000,
+            "takeaway_ms": statistics.median(shaped) * 1000,
             "p95_ms": times[int(len(times) * 0.95)] * 1000,
             "rss_mb": _rss_mb(),
             "chunks": len(kb.snapshot.chunks),
@@ -319,6 +327,7 @@ def measure(
         "first_answer_s": statistics.median(first),
         "question_ms": ask["median_ms"],
         "question_p95_ms": ask["p95_ms"],
+        "takeaway_ms": ask["takeaway_ms"],
         "rss_answer_mb": ask["rss_mb"],
         "recall_at_10": ask.get("recall_at_10"),
     }
@@ -348,6 +357,7 @@ def table(x1: dict[str, Any], big: dict[str, Any], copies: int, export: dict[str
         ("cold build", "build_s", "{:.1f} s"),
         ("plain sentence-transformers, same chunks", "st_s", "{:.1f} s"),
         ("p95 per question", "question_p95_ms", "{:.1f} ms"),
+        ("whole reply with its takeaway line (median)", "takeaway_ms", "{:.1f} ms"),
         ("peak RSS building", "build_rss_mb", "{:.0f} MB"),
     ]:
         lines.append(f"| {label} | {fmt.format(x1[key])} | {fmt.format(big[key])} | | |")

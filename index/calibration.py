@@ -51,6 +51,7 @@ import os
 import tempfile
 import threading
 import weakref
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -59,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.answer import Ranking, rank
-from index.documents import Hit
+from index.documents import Chunk, Hit
 from index.spelling import Checked, Speller, per_billion, words
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ _SUBJECTS = 8  # the words the most document titles use fill the near-miss templ
 # "data", "learning" or "engineering" are.
 _FUNCTION_WORD = 1_000_000
 _NEAREST_TWINS = 3
+_SPELLER_FILE = "speller.json"  # the corpus vocabulary
 _CACHE_FILE = "calibration.json"
+_SPELLER_FILE = "speller.json"  # the corpus vocabulary, keyed by the passages' text
 # A reload changing more than this share of the passages measures the scale again.
 _RECALIBRATE_SHARE = 0.1
 
@@ -234,10 +237,40 @@ class Calibration:
         )
 
 
-def _speller(snapshot: Snapshot) -> Speller:
-    # The larger name vocabulary (wordfreq, ~0.4 s to load) is read at the first rare word,
-    # not here: most questions never need it, and a fresh `waypoint ask` should not wait.
-    return Speller(f"{c.citation.label()} {c.lexical_text}" for c in snapshot.chunks)
+def _speller_text(chunk: Chunk) -> str:
+    return f"{chunk.citation.label()} {chunk.lexical_text}"
+
+
+def _speller(
+    snapshot: Snapshot, home: Path | None, previous: Snapshot | None, before: Speller | None
+) -> Speller:
+    """The corpus vocabulary: read from `home` at a start, updated from the passages that
+    changed at a reload, counted from every passage only when neither is possible.
+
+    (The larger name vocabulary, wordfreq, ~0.4 s to load, is read at the first rare word: most
+    questions never need it, and a fresh `waypoint ask` should not wait for it.)
+    """
+    texts = [_speller_text(c) for c in snapshot.chunks]
+    h = hashlib.blake2b(digest_size=16)
+    for text in texts:
+        h.update(text.encode())
+        h.update(b"\0")
+    key = h.hexdigest()
+    path = home / _SPELLER_FILE if home is not None else None
+    if previous is not None and before is not None:
+        old, new = Counter(_speller_text(c) for c in previous.chunks), Counter(texts)
+        speller = before.updated((old - new).elements(), (new - old).elements())
+    else:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+            if isinstance(data, dict) and data.get("key") == key:
+                return Speller.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # missing or damaged: counted again below
+        speller = Speller(texts)
+    if path is not None:
+        _save_json(path, {"key": key, **speller.to_json()})
+    return speller
 
 
 def _headings(snapshot: Snapshot) -> list[str]:
@@ -322,15 +355,24 @@ def _write_cached(path: Path, key: str, scale: Scale, twins: Twins) -> None:
             "vectors": [[round(float(x), 6) for x in row] for row in twins.vectors],
         },
     }
+    _save_json(path, data)
+
+
+def _save_json(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` atomically; a failure (read-only folder, full disk) only costs a recount."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, separators=(",", ":"))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     except OSError as exc:  # a read-only index folder: recomputed at the next start
-        log.warning("could not save the calibration in %s: %s", path, exc)
+        log.warning("could not save %s: %s", path, exc)
 
 
 _cache: weakref.WeakKeyDictionary[Any, Calibration] = weakref.WeakKeyDictionary()
@@ -355,11 +397,11 @@ def for_snapshot(
         found = _cache.get(snapshot.lexical)
         if found is not None:
             return found
-        speller = _speller(snapshot)
+        before = _cache.get(previous.lexical) if previous is not None else None
+        speller = _speller(snapshot, home, previous, before.speller if before else None)
         key = _cache_key(snapshot, embedder, ranking)
         path = home / _CACHE_FILE if home is not None else None
         measured = _read_cached(path, key) if path is not None else None
-        before = _cache.get(previous.lexical) if previous is not None else None
         if measured is None and before is not None and previous is not None:
             old, new = set(previous.rows), set(snapshot.rows)
             if len(old ^ new) <= _RECALIBRATE_SHARE * max(len(old), len(new)):

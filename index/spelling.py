@@ -152,22 +152,58 @@ class Speller:
 
     def __init__(self, passages: Iterable[str]) -> None:
         """Count words and, per stem, the passages using it (`passages`: one text per chunk)."""
+        self._counts: Counter[str] = Counter()
+        self._df: Counter[str] = Counter()
+        self._passages = 0
+        self._add(passages, 1)
+        self._symspell: Any = None
+        self._lock = threading.Lock()
+
+    def _add(self, passages: Iterable[str], sign: int) -> None:
+        """Count `passages` in (sign 1) or out (sign -1): the counts are sums over passages."""
         counts: Counter[str] = Counter()
         per_passage: list[set[str]] = []
         for text in passages:
             found = words(text)
             counts.update(found)
             per_passage.append(set(found))
-        self._counts = counts
         vocabulary = list(counts)
         stem_of = dict(zip(vocabulary, stems(vocabulary), strict=True))
         df: Counter[str] = Counter()
         for passage in per_passage:
             df.update({stem_of[w] for w in passage})
-        self._df = df
-        self._passages = len(per_passage)
-        self._symspell: Any = None
-        self._lock = threading.Lock()
+        if sign > 0:
+            self._counts.update(counts)
+            self._df.update(df)
+        else:  # Counter subtraction drops the words no passage uses any more
+            self._counts.subtract(counts)
+            self._df.subtract(df)
+            self._counts = +self._counts
+            self._df = +self._df
+        self._passages += sign * len(per_passage)
+
+    def updated(self, removed: Iterable[str], added: Iterable[str]) -> Speller:
+        """This vocabulary after a reload: only the passages that changed are read again
+        (at 24,000 passages, rebuilding from all of them took about 2 s)."""
+        new = Speller(())
+        new._counts, new._df = Counter(self._counts), Counter(self._df)
+        new._passages = self._passages
+        new._add(removed, -1)
+        new._add(added, 1)
+        return new
+
+    def to_json(self) -> dict[str, Any]:
+        """The counts, to be saved beside the index (a start reads them instead of re-counting)."""
+        return {"passages": self._passages, "counts": self._counts, "df": self._df}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Speller:
+        """A speller from `to_json`'s output (raises KeyError/TypeError/ValueError if damaged)."""
+        speller = cls(())
+        speller._counts = Counter({str(w): int(n) for w, n in data["counts"].items()})
+        speller._df = Counter({str(w): int(n) for w, n in data["df"].items()})
+        speller._passages = int(data["passages"])
+        return speller
 
     def idf(self, word: str) -> float:
         """How distinctive a word is in this corpus (a word it never uses is the most)."""
