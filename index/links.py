@@ -19,6 +19,7 @@ import posixpath
 import re
 import stat
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,20 +118,20 @@ class Anchors:
         return unique
 
 
-class FolderLinks:
+class FolderLinks(ABC):
     """How the documents of one knowledge folder are addressed on the web."""
 
     def __init__(self, folder: Path, signature: str) -> None:
         self.folder = folder
         self.signature = signature  # changes when any of this folder's addresses would
 
+    @abstractmethod
     def document(self, source: str, meta: Mapping[str, Any] | None = None) -> str | None:
         """The address of a file (`source`: its path in the folder), or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def link(self, source: str, target: str) -> str | None:
         """Where a relative link `target` written in the file `source` leads, or None."""
-        raise NotImplementedError
 
     def anchors(self, source: str) -> bool:
         """Whether the page of `source` has heading anchors (rendered Markdown does)."""
