@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from bot.cli.knowledge import format_answer  # noqa: E402
 from bot.discord.embeds import answer_embed, escape_mentions  # noqa: E402
+from bot.text import BLOCK_START, reflow  # noqa: E402
 from index.documents import Answer, Citation, Passage  # noqa: E402
 from index.search import KnowledgeBase  # noqa: E402
-from index.takeaway import with_takeaway  # noqa: E402
+from index.takeaway import shorten, with_takeaway  # noqa: E402
 
 CORPORA = {
     "knowledge": ROOT / "knowledge",
@@ -52,40 +53,19 @@ WIDTHS = (40, 75)  # characters per line: a phone, a desktop client
 TERMINAL = 100
 
 # ---------------------------------------------------------------------------------------------
-# "Before": the formatting answers had until issue 14, frozen here as the baseline.
+# "Before": the formatting answers had until issue 14, frozen here as the baseline (with the
+# reflow and shorten helpers the project still uses unchanged).
 
 _OLD_BEST, _OLD_OTHER = 420, 220
 _OLD_FENCE = re.compile(r"```[a-zA-Z0-9_+-]*")
 _OLD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 _OLD_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
-_OLD_BLOCK_START = re.compile(r"^([-*+] |\d+[.)] |#|>|\||```)")
 _OLD_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
-
-
-def _old_reflow(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        if out and out[-1].strip() and stripped and not _OLD_BLOCK_START.match(stripped):
-            out[-1] = f"{out[-1].rstrip()} {stripped}"
-        else:
-            out.append(line)
-    return out
-
-
-def _old_shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 def _old_excerpt(text: str, limit: int) -> str:
     plain = _OLD_HEADING.sub("", _OLD_FENCE.sub("", text)).replace("`", "'")
-    lines = (" ".join(line.split()) for line in _old_reflow(plain.split("\n")))
+    lines = (" ".join(line.split()) for line in reflow(plain.split("\n")))
     flat = "\n".join(line for line in lines if line)
     if len(flat) <= limit:
         return flat
@@ -93,11 +73,11 @@ def _old_excerpt(text: str, limit: int) -> str:
     ends = [m.end() for m in _OLD_SENTENCE_END.finditer(head)]
     if ends and ends[-1] >= limit * 0.5:
         return head[: ends[-1]]
-    return _old_shorten(flat, limit)
+    return shorten(flat, limit)
 
 
 def _old_source(citation: Citation) -> str:
-    label = _old_shorten(citation.label(), 200).replace("[", "(").replace("]", ")")
+    label = shorten(citation.label(), 200).replace("[", "(").replace("]", ")")
     if citation.url and citation.url.startswith(("https://", "http://")):
         return f"[{label}]({citation.url})"
     return f"**{label}**"
@@ -115,7 +95,7 @@ def old_embed(answer: Answer) -> tuple[str, str, str]:
     blocks = [
         _old_block(p, _OLD_BEST if i == 0 else _OLD_OTHER) for i, p in enumerate(answer.passages)
     ]
-    return _old_shorten(answer.question, 256), "\n\n".join(blocks), "Was this helpful? Vote below."
+    return shorten(answer.question, 256), "\n\n".join(blocks), "Was this helpful? Vote below."
 
 
 def old_terminal(answer: Answer, width: int = TERMINAL) -> str:
@@ -125,11 +105,11 @@ def old_terminal(answer: Answer, width: int = TERMINAL) -> str:
         c = p.citation
         out.append(f"{i}. {c.label()}")
         out.append(f"   source: {c.source}" + (f"  {c.url}" if c.url else ""))
-        body = _old_reflow(_OLD_LINK.sub(r"\1 (\2)", p.text).replace("**", "").split("\n"))
+        body = reflow(_OLD_LINK.sub(r"\1 (\2)", p.text).replace("**", "").split("\n"))
         shown = body[:14]
         for line in shown:
             indent = len(line) - len(line.lstrip())
-            hang = 2 if _OLD_BLOCK_START.match(line.strip()) else 0
+            hang = 2 if BLOCK_START.match(line.strip()) else 0
             wrapped = textwrap.wrap(
                 line.strip(),
                 width=max(40, width - 3 - indent),
