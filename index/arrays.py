@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -29,3 +30,12 @@ def save_array(path: Path, array: npt.ArrayLike) -> str:
 def bytes_checksum(data: bytes | memoryview) -> str:
     """The damage check of `index.manifest.checksum` over bytes in memory."""
     return f"crc32:{zlib.crc32(data):08x}:{len(data)}"
+
+
+def parts_checksum(parts: Iterable[bytes]) -> str:
+    """`bytes_checksum` of the concatenation of `parts`, without concatenating them."""
+    crc = size = 0
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+        size += len(part)
+    return f"crc32:{crc:08x}:{size}"

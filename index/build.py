@@ -20,6 +20,7 @@ import numpy as np
 from index.articles import category_labels
 from index.catalog import Catalog, load_catalog
 from index.changes import digests, scan
+from index.chunk_file import EncodedChunks, encode_chunks
 from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key, enforce_passage_limits
 from index.documents import Chunk, Document, ReloadReport
 from index.embedding_api import Embedder, Vectors
@@ -30,7 +31,7 @@ from index.loader import CATEGORY_FILES, TEXT_SUFFIXES, ParseCache, load_article
 from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
 from index.snapshot import Snapshot, make_snapshot
-from index.store import EmbeddingCache, EncodedChunks, encode_chunks, load, save
+from index.store import EmbeddingCache, load, save
 
 log = logging.getLogger(__name__)
 
@@ -393,12 +394,22 @@ class Builder:
         """The BM25 index of `chunks`: the previous one's rows reused, new passages counted."""
         if previous is None or not previous.chunks:
             return LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
-        rows = {c.lexical_text: i for i, c in enumerate(previous.chunks)}
-        new = list({c.lexical_text: None for c in chunks if c.lexical_text not in rows})
+        # A kept passage is the previous snapshot's own object; a re-chunked one is matched by
+        # content key and text. (Not by text alone: a saved index reads its texts only when
+        # shown, and a one-file reload should not read all of them.)
+        same = {id(c): i for i, c in enumerate(previous.chunks)}
+        rows: list[int | None] = []
+        for c in chunks:
+            row = same.get(id(c))
+            if row is None and (j := previous.rows.get(c.key)) is not None:
+                row = j if previous.chunks[j].lexical_text == c.lexical_text else None
+            rows.append(row)
+        fresh = [c for c, row in zip(chunks, rows, strict=True) if row is None]
+        new = list({c.lexical_text: None for c in fresh})
         tokens = dict(zip(new, tokenize(new) if new else [], strict=True))
         sources: list[int | list[str]] = [
-            rows[c.lexical_text] if c.lexical_text in rows else tokens[c.lexical_text]
-            for c in chunks
+            tokens[c.lexical_text] if row is None else row
+            for c, row in zip(chunks, rows, strict=True)
         ]
         return previous.lexical.reuse(sources)
 

@@ -22,7 +22,7 @@ from index.problems import Problem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST_FILE = "manifest.json"
 _READ_BLOCK = 1 << 20
 
@@ -125,7 +125,9 @@ class Manifest:
             "checksums": dict(self.checksums),
             "warnings": [[str(p.file), p.line, p.message] for p in self.warnings],
         }
-        return json.dumps(data, indent=1, ensure_ascii=False)
+        # Compact: an indented dump runs Python's pure encoder (0.13 s of a reload at 2,600
+        # files); `python -m json.tool manifest.json` shows it indented.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes, generation: str = "") -> Manifest:

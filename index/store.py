@@ -24,13 +24,13 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from index.arrays import bytes_checksum, save_array
-from index.documents import Chunk, Citation
+from index.arrays import save_array
+from index.chunk_file import FILES as CHUNK_FILES
+from index.chunk_file import EncodedChunks, encode_chunks, read_chunks, write_chunks
+from index.documents import Chunk
 from index.embedding_api import Vectors
 from index.lexical import FILES as LEXICAL_FILES
 from index.lexical import LexicalIndex
@@ -39,15 +39,8 @@ from index.manifest import Manifest, write_manifest
 log = logging.getLogger(__name__)
 
 VECTORS_FILE = "vectors.npy"
-CHUNKS_FILE = "chunks.txt"
-CHUNK_OFFSETS_FILE = "chunks.offsets.npy"
-CHUNK_LENGTHS_FILE = "chunks.lengths.npy"
-CHUNK_NUMBERS_FILE = "chunks.numbers.npy"
 TOKENS_FILE = "tokens.npy"
-DATA_FILES = (
-    *(VECTORS_FILE, CHUNKS_FILE, CHUNK_OFFSETS_FILE, CHUNK_LENGTHS_FILE, CHUNK_NUMBERS_FILE),
-    TOKENS_FILE,
-)
+DATA_FILES = (VECTORS_FILE, *CHUNK_FILES, TOKENS_FILE)
 LEXICAL_DIR = "lexical"
 # mkstemp creates 0600 files; the bot and a moderator's CLI may run as different users.
 _FILE_MODE = 0o644
@@ -88,96 +81,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-# Chunks are stored as the UTF-8 bytes of their string fields, one chunk after the other, with
-# each chunk's byte offset and the length of each of its strings (-1: None) in arrays beside.
-# Reading is one small decode per chunk (~4x faster than JSON at x40, measured, and safe to
-# read); a save after a reload copies the bytes of unchanged chunks instead of encoding them.
-_STRINGS = 10  # key, title, section, url, source, text, embed, lexical, path id, module id
-
-
-def _strings(c: Chunk) -> tuple[str | None, ...]:
-    # The lexical text is the embedded text plus keywords: stored only when it differs.
-    lexical = None if c.lexical_text == c.embed_text else c.lexical_text
-    cite = c.citation
-    return (
-        *(c.key, cite.title, cite.section, cite.url, cite.source),
-        *(c.text, c.embed_text, lexical, c.path_id, c.module_id),
-    )
-
-
-@dataclass(frozen=True)
-class EncodedChunks:
-    """Chunks as saved (see above); `data` is the bytes, or reads them from the saved file."""
-
-    data: Any
-    offsets: npt.NDArray[np.int64]  # (n + 1,) byte offset of each chunk in `data`
-    lengths: npt.NDArray[np.int64]  # (n, _STRINGS) characters of each string, -1 for None
-    numbers: npt.NDArray[np.int64]  # (n, 2) folder position and line of each chunk
-
-    def __len__(self) -> int:
-        return len(self.numbers)
-
-
-def encode_chunks(
-    chunks: Sequence[Chunk],
-    previous: EncodedChunks | None = None,
-    rows: Sequence[int] = (),
-) -> EncodedChunks:
-    """Encode chunks; where `rows[i]` >= 0, chunk i is that row of `previous`, bytes copied."""
-    n = len(chunks)
-    source = np.full(n, -1, dtype=np.int64)
-    if previous is not None:
-        given = np.asarray(rows[:n], dtype=np.int64)
-        source[: len(given)] = given
-    lengths = np.empty((n, _STRINGS), dtype=np.int64)
-    numbers = np.array([(c.folder, c.line) for c in chunks], dtype=np.int64).reshape(n, 2)
-    sizes = np.empty(n, dtype=np.int64)
-    kept = source >= 0
-    if previous is not None and kept.any():
-        lengths[kept] = previous.lengths[source[kept]]
-        sizes[kept] = previous.offsets[source[kept] + 1] - previous.offsets[source[kept]]
-    parts: list[bytes] = []
-    src = source.tolist()
-    i = 0
-    # Runs of consecutive previous rows are copied as one slice: a reload of one file copies
-    # a few large byte ranges, not one per passage.
-    while i < n:
-        row = src[i]
-        if row < 0:
-            values = _strings(chunks[i])
-            data = "".join(v for v in values if v).encode("utf-8", "surrogatepass")
-            parts.append(data)
-            lengths[i] = [-1 if v is None else len(v) for v in values]
-            sizes[i] = len(data)
-            i += 1
-            continue
-        end = i + 1
-        while end < n and src[end] == src[end - 1] + 1:
-            end += 1
-        assert previous is not None
-        last = src[end - 1]
-        parts.append(previous.data[int(previous.offsets[row]) : int(previous.offsets[last + 1])])
-        i = end
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return EncodedChunks(b"".join(parts), offsets, lengths, numbers)
-
-
-class _FileBytes:
-    """Byte ranges of a file, read when asked. Not a memory map: mapped pages count in the
-    process's RSS (60 MB of passages at x40, measured), and these are read once."""
-
-    def __init__(self, path: Path) -> None:
-        self._fd = os.open(path, os.O_RDONLY)
-        self.size = os.fstat(self._fd).st_size
-
-    def __getitem__(self, span: slice) -> bytes:
-        return os.pread(self._fd, int(span.stop) - int(span.start), int(span.start))
-
-    def __del__(self) -> None:
-        os.close(self._fd)
-
-
 def row_blocks(vectors: Vectors, rows: int) -> Iterator[Vectors]:
     """`vectors` in blocks of `rows` rows, contiguous float32; a memory-mapped saved array is
     read from its file instead, so its pages never count in the RSS."""
@@ -191,63 +94,6 @@ def row_blocks(vectors: Vectors, rows: int) -> Iterator[Vectors]:
         return
     for start in range(0, n, rows):
         yield np.ascontiguousarray(vectors[start : start + rows], dtype=np.float32)
-
-
-def _write_chunks(folder: Path, encoded: EncodedChunks) -> str:
-    """Write the chunk files; returns the checksum of the chunk text."""
-    data = encoded.data if isinstance(encoded.data, bytes) else encoded.data[0 : encoded.data.size]
-    (folder / CHUNKS_FILE).write_bytes(data)
-    for name, array in (
-        (CHUNK_OFFSETS_FILE, encoded.offsets),
-        (CHUNK_LENGTHS_FILE, encoded.lengths),
-        (CHUNK_NUMBERS_FILE, encoded.numbers),
-    ):
-        save_array(folder / name, array)
-    return bytes_checksum(data)
-
-
-def _read_chunks(folder: Path) -> tuple[list[Chunk], EncodedChunks]:
-    offsets = np.load(folder / CHUNK_OFFSETS_FILE, allow_pickle=False)
-    lengths = np.load(folder / CHUNK_LENGTHS_FILE, allow_pickle=False)
-    numbers = np.load(folder / CHUNK_NUMBERS_FILE, allow_pickle=False)
-    n = len(numbers)
-    if offsets.shape != (n + 1,) or lengths.shape != (n, _STRINGS) or numbers.shape != (n, 2):
-        raise ValueError("chunk columns do not match")
-    data = _FileBytes(folder / CHUNKS_FILE)
-    if int(offsets[-1]) != data.size:
-        raise ValueError("chunk text does not match its offsets")
-    chunks: list[Chunk] = []
-    starts = offsets.tolist()
-    for i, (sizes, (folder_index, line)) in enumerate(
-        zip(lengths.tolist(), numbers.tolist(), strict=True)
-    ):
-        text = data[starts[i] : starts[i + 1]].decode("utf-8", "surrogatepass")
-        values: list[str | None] = []
-        at = 0
-        for n_chars in sizes:
-            values.append(None if n_chars < 0 else text[at : at + n_chars])
-            at += max(n_chars, 0)
-        if at != len(text):
-            raise ValueError(f"chunk {i} does not match its lengths")
-        key, title, section, url, source, body, embed, lexical, path_id, module_id = values
-        if key is None or title is None or section is None or source is None:
-            raise ValueError(f"chunk {i} lacks its key or citation")
-        if body is None or embed is None:
-            raise ValueError(f"chunk {i} lacks its text")
-        chunks.append(
-            Chunk(
-                key=key,
-                folder=folder_index,
-                citation=Citation(title, section, url, source),
-                text=body,
-                embed_text=embed,
-                lexical_text=embed if lexical is None else lexical,
-                line=line,
-                path_id=path_id,
-                module_id=module_id,
-            )
-        )
-    return chunks, EncodedChunks(data, offsets, lengths, numbers)
 
 
 def save(
@@ -271,18 +117,11 @@ def save(
             VECTORS_FILE: save_array(
                 generation / VECTORS_FILE, np.ascontiguousarray(vectors, dtype=np.float32)
             ),
-            CHUNKS_FILE: _write_chunks(
-                generation, encoded if encoded is not None else encode_chunks(chunks)
-            ),
+            **write_chunks(generation, encoded if encoded is not None else encode_chunks(chunks)),
             TOKENS_FILE: save_array(generation / TOKENS_FILE, np.asarray(tokens, dtype=np.int32)),
         }
         lexical.save(generation / LEXICAL_DIR)
-        names = [
-            VECTORS_FILE,
-            CHUNKS_FILE,
-            TOKENS_FILE,
-            *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES),
-        ]
+        names = [*DATA_FILES, *(f"{LEXICAL_DIR}/{n}" for n in LEXICAL_FILES)]
         written = replace(manifest, generation=generation.name).with_checksums(
             generation, names, known
         )
@@ -311,7 +150,7 @@ def load(home: Path, manifest: Manifest) -> Persisted | None:
         return None
     try:
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-        chunks, encoded = _read_chunks(folder)
+        chunks, encoded = read_chunks(folder)
         tokens = np.load(folder / TOKENS_FILE, allow_pickle=False).tolist()
         lexical = LexicalIndex.load(folder / LEXICAL_DIR)
     except (OSError, ValueError, KeyError, TypeError) as exc:
