@@ -73,17 +73,18 @@ class FolderScan:
         for path in self.files:
             if path.suffix.lower() not in TEXT_SUFFIXES:
                 continue
-            rel = path.relative_to(self.folder)
             # In Waypoint's own format the top-level README documents the format itself.
-            if own_format and len(rel.parts) == 1 and path.stem.lower() == "readme":
+            if own_format and path.parent == self.folder and path.stem.lower() == "readme":
                 continue
             out.append(path)
         return out
 
     def yaml_files(self, sub: str) -> list[Path]:
         """YAML files under `sub` (`paths` or `resources`), in a stable order."""
-        base = self.folder / sub
-        return [p for p in self.files if p.suffix in YAML_SUFFIXES and base in p.parents]
+        # By string prefix: `base in p.parents` builds every parent of every file (a docs tree
+        # of thousands of files lists them at each reload).
+        base = os.path.join(self.folder, sub, "")
+        return [p for p in self.files if p.suffix in YAML_SUFFIXES and str(p).startswith(base)]
 
     def category_files(self) -> list[Path]:
         """Docusaurus `_category_` label files."""

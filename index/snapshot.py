@@ -13,11 +13,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from index.catalog import Catalog
+from index.chunk_file import EncodedChunks
 from index.documents import Chunk
 from index.embedding_api import Vectors
 from index.lexical import LexicalIndex, tokenize
 from index.manifest import FileState
-from index.store import EncodedChunks, row_blocks
+from index.store import row_blocks
 
 T = TypeVar("T")
 _ADD_SLICE = 8192  # rows copied into FAISS at a time
@@ -80,7 +81,13 @@ def dense_index(vectors: Vectors, approximate_from: int | None = None) -> tuple[
         else:
             view = faiss.rev_swig_ptr(dense.get_xb(), n * dim).reshape(n, dim)
     else:
-        view = np.concatenate(list(row_blocks(vectors, _ADD_SLICE)))
+        # Filled block by block: a list of blocks and their concatenation held the vectors
+        # twice at the peak of a start.
+        view = np.empty((n, dim), dtype=np.float32)
+        at = 0
+        for block in row_blocks(vectors, _ADD_SLICE):
+            view[at : at + len(block)] = block
+            at += len(block)
         dense = faiss.IndexScalarQuantizer(
             dim, faiss.ScalarQuantizer.QT_8bit_uniform, faiss.METRIC_INNER_PRODUCT
         )
