@@ -28,7 +28,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from index.embedding_api import model_digest, model_label
 from index.onnx_embedder import META_FILE, MODEL_FILE, TOKENIZER_FILE
@@ -180,10 +180,11 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
     started = time.perf_counter()
     settings = model_settings(model_path)
     out_dir.mkdir(parents=True)
-    _run_step("trace", model_path, out_dir)
-    _run_step("reference", model_path, out_dir)
-    fusions = _run_step("fuse", model_path, out_dir)["fusions"]
-    _run_step("quantize", model_path, out_dir)
+    costs: dict[str, dict[str, float]] = {}
+    _run_step("trace", model_path, out_dir, costs)
+    _run_step("reference", model_path, out_dir, costs)
+    fusions = _run_step("fuse", model_path, out_dir, costs)["fusions"]
+    _run_step("quantize", model_path, out_dir, costs)
     shutil.copyfile(model_path / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
 
     digest = digest or model_digest(model_path)
@@ -198,41 +199,62 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
         "recipe": RECIPE,
         "opset": OPSET,
         "fusions": fusions,
+        # What each step cost (seconds, peak RSS): a first run's memory is a deployment limit.
+        "steps": costs,
         # What `damage` checks before the export is ever loaded again.
         "files": {name: _sha256(out_dir / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    meta["verify"] = _run_step("verify", model_path, out_dir)
+    meta["verify"] = _run_step("verify", model_path, out_dir, costs)
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     logger.info(
-        "exported %s in %.1f s: cosine to torch mean %.4f min %.4f",
+        "exported %s in %.1f s, peak RSS %d MB: cosine to torch mean %.4f min %.4f",
         meta["name"],
         time.perf_counter() - started,
+        max(cost["peak_rss_mb"] for cost in costs.values()),
         meta["verify"]["mean_cosine"],
         meta["verify"]["min_cosine"],
     )
     return meta
 
 
-def _run_step(step: str, model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Run one export step in a fresh interpreter; its result is the JSON it prints last."""
+def _run_step(
+    step: str, model_path: Path, out_dir: Path, costs: dict[str, dict[str, float]]
+) -> dict[str, Any]:
+    """Run one export step in a fresh interpreter; its result is the JSON it prints last.
+    Its seconds and peak RSS go to `costs[step]`."""
     package_root = str(Path(__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "index.onnx_steps", step]
     command += ["--model", str(model_path), "--out", str(out_dir)]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": path, "HF_HUB_OFFLINE": "1"},
-    )
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {done.returncode}"
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": path, "HF_HUB_OFFLINE": "1"},
+        )
+        # Reaped here rather than by Popen, for the rusage of this step alone.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout, stderr = (_read_back(f) for f in (out, err))
+    # ru_maxrss is in kB on Linux.
+    costs[step] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
+    if process.returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit code {process.returncode}"
         raise RuntimeError(f"ONNX export step {step!r} failed: {reason}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     return result
+
+
+def _read_back(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode("utf-8", errors="replace")
 
 
 def main(argv: list[str] | None = None) -> int:

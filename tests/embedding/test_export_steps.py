@@ -81,7 +81,7 @@ def test_the_traced_graph_computes_what_the_torch_model_computes(
     assert np.abs(exported[real] - expected[real]).max() < 1e-4
 
 
-def test_a_finished_export_keeps_only_the_model_its_tokenizer_and_its_record(
+def test_a_finished_export_keeps_the_model_its_tokenizer_and_a_record_of_its_cost(
     model_path: Path, onnx_cache: Path
 ) -> None:
     entry = cache_entry(model_digest(model_path), onnx_cache)
@@ -91,3 +91,6 @@ def test_a_finished_export_keeps_only_the_model_its_tokenizer_and_its_record(
     meta = json.loads((entry / META_FILE).read_text(encoding="utf-8"))
     assert meta["fusions"]["Attention"] == 6
     assert meta["verify"]["mean_cosine"] >= MIN_MEAN_COSINE
+    # What each step cost is on record: a first run's memory decides the smallest server.
+    assert list(meta["steps"]) == ["trace", "reference", "fuse", "quantize", "verify"]
+    assert all(cost["peak_rss_mb"] > 0 and cost["seconds"] > 0 for cost in meta["steps"].values())
