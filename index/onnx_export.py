@@ -6,7 +6,7 @@ then int8 dynamic quantization with per-channel, reduced-range weights. Per-chan
 what hold the vectors to the reference (mean cosine 0.992 vs 0.933 per-tensor, measured);
 reduced range keeps u8*s8 products from saturating on AVX2 CPUs without VNNI (cost: 0.002), so
 a file built on one machine is right on any x86 CPU. Every export is checked against
-sentence-transformers before it is kept.
+sentence-transformers before it is kept. The steps themselves are in `index.onnx_steps`.
 
 The export needs torch; `ensure_onnx_model` imports it only on a cache miss, so loading a cached
 model stays torch-free. As a command (the Docker image runs it at build time):
@@ -17,7 +17,6 @@ model stays torch-free. As a command (the Docker image runs it at build time):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import logging
@@ -28,52 +27,19 @@ import sys
 import tempfile
 import time
 import uuid
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import IO, Any
 
 from index.embedding_api import model_digest, model_label
 from index.onnx_embedder import META_FILE, MODEL_FILE, TOKENIZER_FILE
+from index.onnx_steps import OPSET, model_settings
 
 logger = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """The quantizer logs a line per tensor, and advice that does not apply to a text model,
-    on the root logger: keep only its errors."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.ERROR))
-    try:
-        yield
-    finally:
-        root.setLevel(level)
 
 
 # Part of the cache key and of the embedder's name: bump it whenever the recipe below changes,
 # so indexes built with other vectors are rebuilt rather than silently mixed.
 RECIPE = "onnx-int8-v1"
-MIN_MEAN_COSINE = 0.98
-OPSET = 17
-
-# Varied on purpose: short queries, typos, slang, code, a long passage past the 256-token limit.
-VERIFY_TEXTS = [
-    "how do I start learning docker?",
-    "wat is kubernets and why wud i use it",
-    "linux file permissions chmod 755",
-    "best resources for statistics and probability",
-    "ok so like how do i even deploy a model lol",
-    "def fit(self, X, y): return self",
-    "Retrieval-augmented generation combines a vector store with a language model.",
-    " ".join(
-        ["Continuous integration runs the test suite on every push so regressions surface early;"]
-        * 30
-    ),
-]
 
 
 def cache_entry(digest: str, cache_dir: Path) -> Path:
@@ -200,51 +166,25 @@ def _remove_abandoned_exports(cache_dir: Path, older_than_s: float = 3600) -> No
             shutil.rmtree(staged, ignore_errors=True)
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _model_settings(model_path: Path) -> dict[str, Any]:
-    """max_seq_length, dim, heads and hidden size, checked against what the embedder supports."""
-    sbert = _read_json(model_path / "sentence_bert_config.json")
-    pooling_dirs = [
-        m["path"]
-        for m in json.loads((model_path / "modules.json").read_text(encoding="utf-8"))
-        if m["type"].endswith(".Pooling")
-    ]
-    if len(pooling_dirs) != 1:
-        raise ValueError(f"{model_path}: expected one Pooling module, found {len(pooling_dirs)}")
-    pooling = _read_json(model_path / pooling_dirs[0] / "config.json")
-    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
-    if modes != ["pooling_mode_mean_tokens"]:
-        raise ValueError(f"{model_path}: only mean pooling is supported, found {modes}")
-    config = _read_json(model_path / "config.json")
-    return {
-        "max_seq_length": int(sbert["max_seq_length"]),
-        "dim": int(pooling["word_embedding_dimension"]),
-        "num_heads": int(config["num_attention_heads"]),
-        "hidden_size": int(config["hidden_size"]),
-    }
-
-
 def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -> dict[str, Any]:
     """Write model.onnx (fused, int8), tokenizer.json and meta.json for `model_path` to `out_dir`.
 
     Raises RuntimeError when the int8 vectors drift from sentence-transformers' (mean cosine
-    below MIN_MEAN_COSINE on VERIFY_TEXTS). Returns the meta written.
+    below onnx_steps.MIN_MEAN_COSINE on its VERIFY_TEXTS). Returns the meta written.
 
-    Each step runs in its own process, one after the other: tracing (torch), fusing, then
-    quantizing (onnxruntime), checking against sentence-transformers (torch again). No process
-    holds them all, so a fresh clone's first start peaks at the largest step, not at their sum
-    (1.4 GB in one process, measured), and the caller never imports torch.
+    Each step runs in its own process, one after the other: tracing and the reference vectors
+    (torch), fusing, quantizing and checking (onnxruntime). No process holds them all, so a
+    fresh clone's first start peaks at the largest step, not at their sum (1.4 GB in one
+    process, measured), and the caller never imports torch.
     """
     started = time.perf_counter()
-    settings = _model_settings(model_path)
+    settings = model_settings(model_path)
     out_dir.mkdir(parents=True)
-    _run_step("trace", model_path, out_dir)
-    fusions = _run_step("fuse", model_path, out_dir)["fusions"]
-    _run_step("quantize", model_path, out_dir)
+    costs: dict[str, dict[str, float]] = {}
+    _run_step("trace", model_path, out_dir, costs)
+    _run_step("reference", model_path, out_dir, costs)
+    fusions = _run_step("fuse", model_path, out_dir, costs)["fusions"]
+    _run_step("quantize", model_path, out_dir, costs)
     shutil.copyfile(model_path / TOKENIZER_FILE, out_dir / TOKENIZER_FILE)
 
     digest = digest or model_digest(model_path)
@@ -259,206 +199,62 @@ def export_onnx(model_path: Path, out_dir: Path, *, digest: str | None = None) -
         "recipe": RECIPE,
         "opset": OPSET,
         "fusions": fusions,
+        # What each step cost (seconds, peak RSS): a first run's memory is a deployment limit.
+        "steps": costs,
         # What `damage` checks before the export is ever loaded again.
         "files": {name: _sha256(out_dir / name) for name in (MODEL_FILE, TOKENIZER_FILE)},
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-    meta["verify"] = _run_step("verify", model_path, out_dir)
+    meta["verify"] = _run_step("verify", model_path, out_dir, costs)
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     logger.info(
-        "exported %s in %.1f s: cosine to torch mean %.4f min %.4f",
+        "exported %s in %.1f s, peak RSS %d MB: cosine to torch mean %.4f min %.4f",
         meta["name"],
         time.perf_counter() - started,
+        max(cost["peak_rss_mb"] for cost in costs.values()),
         meta["verify"]["mean_cosine"],
         meta["verify"]["min_cosine"],
     )
     return meta
 
 
-def _run_step(step: str, model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Run one export step in a fresh interpreter; its result is the JSON it prints last."""
+def _run_step(
+    step: str, model_path: Path, out_dir: Path, costs: dict[str, dict[str, float]]
+) -> dict[str, Any]:
+    """Run one export step in a fresh interpreter; its result is the JSON it prints last.
+    Its seconds and peak RSS go to `costs[step]`."""
     package_root = str(Path(__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    command = [sys.executable, "-m", "index.onnx_export", "--step", step]
+    command = [sys.executable, "-m", "index.onnx_steps", step]
     command += ["--model", str(model_path), "--out", str(out_dir)]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONPATH": path, "HF_HUB_OFFLINE": "1"},
-    )
-    if done.returncode != 0:
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        reason = lines[-1] if lines else f"exit code {done.returncode}"
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": path, "HF_HUB_OFFLINE": "1"},
+        )
+        # Reaped here rather than by Popen, for the rusage of this step alone.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stdout, stderr = (_read_back(f) for f in (out, err))
+    # ru_maxrss is in kB on Linux.
+    costs[step] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    }
+    if process.returncode != 0:
+        lines = [line for line in stderr.splitlines() if line.strip()]
+        reason = lines[-1] if lines else f"exit code {process.returncode}"
         raise RuntimeError(f"ONNX export step {step!r} failed: {reason}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
     return result
 
 
-def _trace(model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Step 1 (torch): the transformer traced to fp32.onnx."""
-    import torch
-    from tokenizers import Tokenizer
-    from torch.jit._trace import TracerWarning
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    fp32 = out_dir / "fp32.onnx"
-    # Eager attention traces to plain MatMul/Softmax, the pattern the BERT optimizer fuses.
-    # A one-off step: no per-weight progress bar in the middle of the bot's start-up output.
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager").eval()
-
-    class LastHiddenState(torch.nn.Module):
-        """Positional inputs, one output: a stable graph signature for the exporter."""
-
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(
-            self,
-            input_ids: torch.Tensor,
-            attention_mask: torch.Tensor,
-            token_type_ids: torch.Tensor,
-        ) -> torch.Tensor:
-            output = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            hidden: torch.Tensor = output.last_hidden_state
-            return hidden
-
-    tokenizer = Tokenizer.from_file(str(model_path / TOKENIZER_FILE))
-    tokenizer.no_truncation()
-    tokenizer.enable_padding()
-    sample = tokenizer.encode_batch(["a short one", "and a somewhat longer sample sentence"])
-    ids = torch.tensor([e.ids for e in sample], dtype=torch.int64)
-    mask = torch.tensor([e.attention_mask for e in sample], dtype=torch.int64)
-    axes = {0: "batch", 1: "sequence"}
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    with torch.inference_mode(), warnings.catch_warnings():
-        # Benign here, checked by the verification below: the traced mask code takes constant
-        # branches (an encoder's key length always equals its mask length), and the TorchScript
-        # exporter is deprecated in favour of dynamo, which needs onnxscript (not installed).
-        warnings.filterwarnings("ignore", category=TracerWarning)
-        warnings.filterwarnings("ignore", message=".*(TorchScript|aten::index|remove usage).*")
-        torch.onnx.export(
-            LastHiddenState(model),
-            (ids, mask, torch.zeros_like(ids)),
-            str(fp32),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=dict.fromkeys([*names, "last_hidden_state"], axes),
-            opset_version=OPSET,
-            do_constant_folding=True,
-            dynamo=False,
-        )
-    return {}
-
-
-@contextlib.contextmanager
-def _shapes_without_weights() -> Iterator[None]:
-    """The BERT optimizer infers shapes on copies of the model, weights included (880 MB at
-    the fuse step's peak). Shapes need the matrices' dimensions only: each inference gets
-    them as empty tensors (vectors, which it reads, are kept). Same file, 408 MB (measured)."""
-    import importlib
-
-    import onnx
-
-    # The optimizer imports the helper by this bare name (its folder is put on sys.path).
-    helper = importlib.import_module("shape_infer_helper").SymbolicShapeInferenceHelper
-    original = helper.__init__
-
-    def weightless(model: Any) -> Any:
-        graph = model.graph
-        stripped = onnx.ModelProto(ir_version=model.ir_version)
-        stripped.opset_import.extend(model.opset_import)
-        stripped.graph.name = graph.name
-        for name in ("node", "input", "output", "value_info"):
-            getattr(stripped.graph, name).extend(getattr(graph, name))
-        for tensor in graph.initializer:
-            if len(tensor.dims) < 2:
-                stripped.graph.initializer.append(tensor)
-            else:
-                stripped.graph.initializer.add(
-                    name=tensor.name, dims=tensor.dims, data_type=tensor.data_type
-                )
-        return stripped
-
-    def init(self: Any, model: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, weightless(model), *args, **kwargs)
-
-    helper.__init__ = init
-    try:
-        yield
-    finally:
-        helper.__init__ = original
-
-
-def _fuse(model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Step 2 (onnxruntime, no torch): fp32.onnx fused by the BERT optimizer."""
-    from onnxruntime.transformers import optimizer
-
-    settings = _model_settings(model_path)
-    fp32, fused = out_dir / "fp32.onnx", out_dir / "fused.onnx"
-    with _shapes_without_weights():
-        optimized = optimizer.optimize_model(
-            str(fp32),
-            model_type="bert",
-            num_heads=settings["num_heads"],
-            hidden_size=settings["hidden_size"],
-            # Graph fusions only, no onnxruntime session first: the same fusions (checked
-            # above and by the verification), 730 MB instead of 1 GB (measured).
-            opt_level=0,
-        )
-    fusions = {k: v for k, v in optimized.get_fused_operator_statistics().items() if v}
-    if not fusions.get("Attention"):
-        raise RuntimeError(f"BERT optimizer did not fuse attention ({fusions}): check the export")
-    optimized.save_model_to_file(str(fused))
-    fp32.unlink()
-    return {"fusions": fusions}
-
-
-def _quantize(model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Step 3 (onnxruntime, no torch): fused.onnx quantized to int8, model.onnx."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    fused = out_dir / "fused.onnx"
-    with _quiet_root_logger():
-        quantize_dynamic(
-            fused,
-            out_dir / MODEL_FILE,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            reduce_range=True,
-            # Without it the quantizer cannot infer types through the fused contrib ops.
-            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-        )
-    fused.unlink()
-    return {}
-
-
-def _verify(model_path: Path, out_dir: Path) -> dict[str, float]:
-    """Cosine of the exported vectors to sentence-transformers' on VERIFY_TEXTS; raises if low."""
-    from index.onnx_embedder import OnnxEmbedder
-    from index.torch_embedder import TorchEmbedder
-
-    reference = TorchEmbedder(model_path).encode(VERIFY_TEXTS)
-    cosines = np.sum(OnnxEmbedder(out_dir).encode(VERIFY_TEXTS) * reference, axis=1)
-    result = {"mean_cosine": float(cosines.mean()), "min_cosine": float(cosines.min())}
-    if result["mean_cosine"] < MIN_MEAN_COSINE:
-        raise RuntimeError(f"int8 export drifts from the torch reference: {result}")
-    return result
-
-
-_STEPS: dict[str, Callable[[Path, Path], dict[str, Any]]] = {
-    "trace": _trace,
-    "fuse": _fuse,
-    "quantize": _quantize,
-    "verify": lambda model, out: dict(_verify(model, out)),
-}
+def _read_back(file: IO[bytes]) -> str:
+    file.seek(0)
+    return file.read().decode("utf-8", errors="replace")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -467,17 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--model", type=Path, help="sentence-transformers folder (default: the bundled MiniLM)"
     )
-    parser.add_argument("--cache-dir", type=Path, help="the cache_dir later given to load_embedder")
-    parser.add_argument("--step", choices=sorted(_STEPS), help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cache-dir", type=Path, required=True, help="the cache_dir later given to load_embedder"
+    )
     args = parser.parse_args(argv)
-    if args.step:  # one step of export_onnx, in its own process
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        with _quiet_root_logger():
-            print(json.dumps(_STEPS[args.step](args.model, args.out)))
-        return 0
-    if args.cache_dir is None:
-        parser.error("--cache-dir is required")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # Our progress lines, not the quantizer's per-tensor chatter on the root logger.
     for name in ("index", __name__):
