@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/abstention.py
 	$(BIN)/python bench/embedding.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/export_memory.py
 	$(BIN)/python bench/boost.py
 	$(BIN)/python bench/followups.py
 	$(BIN)/python bench/roadmap_order.py
