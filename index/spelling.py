@@ -17,6 +17,13 @@ above where even common misspellings sit ("thier" 2.99, "definately" 2.87 on its
 "github" 3.18), or when it is typed like a name: capitalised in mid-sentence ("Kotlin"), in
 camel case ("SwiftUI"), all capitals ("VLAN") or with digits ("G1").
 
+A rarer real word is not corrected into a corpus word either: "coroutines" (Zipf 1.4 in wordfreq)
+is one edit from a Go tree's "goroutines" (never seen in wordfreq's English), and a learner who
+types it asks about Kotlin or Python, not Go. A misspelling is far rarer than the word it
+misspells ("lerning" is unknown to wordfreq, "corse" 2.4 against "course" 5.3), so a correction
+must be at least ten times as common in English as the word typed (`_TYPO_ODDS`); otherwise the
+word stays as typed and counts as unknown.
+
 A topic word that matches nothing in the corpus, even after correction and stemming, is
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
@@ -48,6 +55,10 @@ _MIN_SPLIT_PART = 3  # "crossvalidation" = "cross validation"; no one- or two-le
 # wordfreq's Zipf value (log10 of uses per billion words) from which a word is a name or a real
 # word: "github" 3.18, "linkedin" 3.63; common misspellings stay below ("thier" 2.99).
 _NAME_ZIPF = 3.1
+# A correction is at least this many Zipf units (log10 of frequency) more common in English than
+# the word typed: ten times. Typos sit far below their word ("stopp" 1.6, "stop" 5.6); a real
+# word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
+_TYPO_ODDS = 1.0
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -95,11 +106,22 @@ def is_common(word: str) -> bool:
 
 
 @cache
-def is_name(word: str) -> bool:
-    """True for a word (lower case) that a larger vocabulary knows: a name, not a typo."""
+def zipf(word: str) -> float:
+    """How common a word is in English on wordfreq's Zipf scale (0 for a word it never saw)."""
     from wordfreq import zipf_frequency
 
-    return bool(zipf_frequency(word, "en") >= _NAME_ZIPF)
+    return float(zipf_frequency(word, "en"))
+
+
+def is_name(word: str) -> bool:
+    """True for a word (lower case) that a larger vocabulary knows: a name, not a typo."""
+    return zipf(word) >= _NAME_ZIPF
+
+
+def likely_typo(word: str, correction: str) -> bool:
+    """True when `word` is far rarer in English than `correction` (see `_TYPO_ODDS`)."""
+    typed = zipf(word)
+    return typed == 0.0 or zipf(correction) >= typed + _TYPO_ODDS
 
 
 def typed_as_names(question: str) -> set[str]:
@@ -256,7 +278,7 @@ class Speller:
         # All at the closest distance: the word the corpus uses most, then alphabetical.
         best = min(found, key=lambda s: (-s.count, s.term))
         term: str = best.term
-        return term
+        return term if likely_typo(word, term) else None
 
     def check(self, question: str) -> Checked:
         """The question with misspelt words replaced by corpus words, and its unknown words."""
