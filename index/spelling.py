@@ -24,6 +24,9 @@ misspells ("lerning" is unknown to wordfreq, "corse" 2.4 against "course" 5.3), 
 must be at least ten times as common in English as the word typed (`_TYPO_ODDS`); otherwise the
 word stays as typed and counts as unknown.
 
+A misspelt form of a word the corpus uses only in another form ("reccomended" where it says
+"recommendation") is corrected through the stems: the corpus's stem with the ending typed.
+
 A topic word that matches nothing in the corpus, even after correction and stemming, is
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
@@ -179,6 +182,8 @@ class Speller:
         self._passages = 0
         self._add(passages, 1)
         self._symspell: Any = None
+        self._stem_symspell: Any = None  # the corpus's stems, built at the first need
+        self._stem_form: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _add(self, passages: Iterable[str], sign: int) -> None:
@@ -255,6 +260,37 @@ class Speller:
                 self._symspell = symspell
             return self._symspell
 
+    def _stem_dictionary(self) -> tuple[Any, dict[str, str]]:
+        """The corpus's stems, each with the word form the corpus uses most."""
+        from symspellpy import SymSpell
+
+        with self._lock:
+            if self._stem_symspell is None:
+                vocabulary = [w for w in self._counts if len(w) >= _MIN_CORRECT_LEN and w.isalpha()]
+                form: dict[str, str] = {}
+                for w, stem in zip(vocabulary, stems(vocabulary), strict=True):
+                    if stem not in form or self._counts[w] > self._counts[form[stem]]:
+                        form[stem] = w
+                symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                for stem, w in form.items():
+                    symspell.create_dictionary_entry(stem, self._counts[w])
+                self._stem_symspell, self._stem_form = symspell, form
+            return self._stem_symspell, self._stem_form
+
+    def _lookup_stem(self, word: str, distance: int) -> str | None:
+        """A misspelt inflection of a word the corpus uses in another form: "reccomended" where
+        the corpus says "recommendation" is "recommended" (the corpus's stem, the typed ending)."""
+        from symspellpy import Verbosity
+
+        symspell, form = self._stem_dictionary()
+        typed = stems([word])[0]
+        found = symspell.lookup(typed, Verbosity.CLOSEST, max_edit_distance=distance)
+        if not found:
+            return None
+        stem: str = min(found, key=lambda s: (-s.count, s.term)).term
+        fix = stem + word[len(typed) :] if word.startswith(typed) else form[stem]
+        return fix if likely_typo(word, fix) else None
+
     def _split(self, word: str) -> list[str]:
         """Corpus words run together ("crossvalidation"), or [] when it is not that."""
         if len(word) < 2 * _MIN_SPLIT_PART or not word.isalpha() or _per_billion(word) > 0:
@@ -295,7 +331,9 @@ class Speller:
                 continue  # an everyday word the corpus happens not to use is no evidence
             elif word in names:
                 unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
-            elif (distance := _max_edits(word)) and (fix := self._lookup(word, distance)):
+            elif (distance := _max_edits(word)) and (
+                fix := self._lookup(word, distance) or self._lookup_stem(word, distance)
+            ):
                 fixed[word] = fix
                 known.append(fix)
             elif parts := self._split(word):

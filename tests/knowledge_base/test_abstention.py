@@ -319,3 +319,12 @@ def test_speller_keeps_a_real_word_the_corpus_lacks_instead_of_a_corpus_word() -
     assert "coroutines" in checked.unknown
     # A misspelling of the corpus's word is still corrected.
     assert speller.check("how are goroutnes scheduled").text == "how are goroutines scheduled"
+
+
+def test_speller_corrects_a_misspelt_form_of_a_word_the_corpus_uses_in_another_form() -> None:
+    # The corpus says "recommendation", never "recommended": the typo is still a typo, not a
+    # rare word the corpus lacks (which would count against answering).
+    speller = Speller(["A recommendation engine suggests the next course to take."])
+    checked = speller.check("reccomended corse")
+    assert checked.text == "recommended course"
+    assert checked.unknown == ()
