@@ -17,6 +17,16 @@ above where even common misspellings sit ("thier" 2.99, "definately" 2.87 on its
 "github" 3.18), or when it is typed like a name: capitalised in mid-sentence ("Kotlin"), in
 camel case ("SwiftUI"), all capitals ("VLAN") or with digits ("G1").
 
+A rarer real word is not corrected into a corpus word either: "coroutines" (Zipf 1.4 in wordfreq)
+is one edit from a Go tree's "goroutines" (never seen in wordfreq's English), and a learner who
+types it asks about Kotlin or Python, not Go. A misspelling is far rarer than the word it
+misspells ("lerning" is unknown to wordfreq, "corse" 2.4 against "course" 5.3), so a correction
+must be at least ten times as common in English as the word typed (`_TYPO_ODDS`); otherwise the
+word stays as typed and counts as unknown.
+
+A misspelt form of a word the corpus uses only in another form ("reccomended" where it says
+"recommendation") is corrected through the stems: the corpus's stem with the ending typed.
+
 A topic word that matches nothing in the corpus, even after correction and stemming, is
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
@@ -48,6 +58,10 @@ _MIN_SPLIT_PART = 3  # "crossvalidation" = "cross validation"; no one- or two-le
 # wordfreq's Zipf value (log10 of uses per billion words) from which a word is a name or a real
 # word: "github" 3.18, "linkedin" 3.63; common misspellings stay below ("thier" 2.99).
 _NAME_ZIPF = 3.1
+# A correction is at least this many Zipf units (log10 of frequency) more common in English than
+# the word typed: ten times. Typos sit far below their word ("stopp" 1.6, "stop" 5.6); a real
+# word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
+_TYPO_ODDS = 1.0
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -95,11 +109,22 @@ def is_common(word: str) -> bool:
 
 
 @cache
-def is_name(word: str) -> bool:
-    """True for a word (lower case) that a larger vocabulary knows: a name, not a typo."""
+def zipf(word: str) -> float:
+    """How common a word is in English on wordfreq's Zipf scale (0 for a word it never saw)."""
     from wordfreq import zipf_frequency
 
-    return bool(zipf_frequency(word, "en") >= _NAME_ZIPF)
+    return float(zipf_frequency(word, "en"))
+
+
+def is_name(word: str) -> bool:
+    """True for a word (lower case) that a larger vocabulary knows: a name, not a typo."""
+    return zipf(word) >= _NAME_ZIPF
+
+
+def likely_typo(word: str, correction: str) -> bool:
+    """True when `word` is far rarer in English than `correction` (see `_TYPO_ODDS`)."""
+    typed = zipf(word)
+    return typed == 0.0 or zipf(correction) >= typed + _TYPO_ODDS
 
 
 def typed_as_names(question: str) -> set[str]:
@@ -157,6 +182,8 @@ class Speller:
         self._passages = 0
         self._add(passages, 1)
         self._symspell: Any = None
+        self._stem_symspell: Any = None  # the corpus's stems, built at the first need
+        self._stem_form: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def _add(self, passages: Iterable[str], sign: int) -> None:
@@ -233,6 +260,37 @@ class Speller:
                 self._symspell = symspell
             return self._symspell
 
+    def _stem_dictionary(self) -> tuple[Any, dict[str, str]]:
+        """The corpus's stems, each with the word form the corpus uses most."""
+        from symspellpy import SymSpell
+
+        with self._lock:
+            if self._stem_symspell is None:
+                vocabulary = [w for w in self._counts if len(w) >= _MIN_CORRECT_LEN and w.isalpha()]
+                form: dict[str, str] = {}
+                for w, stem in zip(vocabulary, stems(vocabulary), strict=True):
+                    if stem not in form or self._counts[w] > self._counts[form[stem]]:
+                        form[stem] = w
+                symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                for stem, w in form.items():
+                    symspell.create_dictionary_entry(stem, self._counts[w])
+                self._stem_symspell, self._stem_form = symspell, form
+            return self._stem_symspell, self._stem_form
+
+    def _lookup_stem(self, word: str, distance: int) -> str | None:
+        """A misspelt inflection of a word the corpus uses in another form: "reccomended" where
+        the corpus says "recommendation" is "recommended" (the corpus's stem, the typed ending)."""
+        from symspellpy import Verbosity
+
+        symspell, form = self._stem_dictionary()
+        typed = stems([word])[0]
+        found = symspell.lookup(typed, Verbosity.CLOSEST, max_edit_distance=distance)
+        if not found:
+            return None
+        stem: str = min(found, key=lambda s: (-s.count, s.term)).term
+        fix = stem + word[len(typed) :] if word.startswith(typed) else form[stem]
+        return fix if likely_typo(word, fix) else None
+
     def _split(self, word: str) -> list[str]:
         """Corpus words run together ("crossvalidation"), or [] when it is not that."""
         if len(word) < 2 * _MIN_SPLIT_PART or not word.isalpha() or _per_billion(word) > 0:
@@ -256,7 +314,7 @@ class Speller:
         # All at the closest distance: the word the corpus uses most, then alphabetical.
         best = min(found, key=lambda s: (-s.count, s.term))
         term: str = best.term
-        return term
+        return term if likely_typo(word, term) else None
 
     def check(self, question: str) -> Checked:
         """The question with misspelt words replaced by corpus words, and its unknown words."""
@@ -273,7 +331,9 @@ class Speller:
                 continue  # an everyday word the corpus happens not to use is no evidence
             elif word in names:
                 unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
-            elif (distance := _max_edits(word)) and (fix := self._lookup(word, distance)):
+            elif (distance := _max_edits(word)) and (
+                fix := self._lookup(word, distance) or self._lookup_stem(word, distance)
+            ):
                 fixed[word] = fix
                 known.append(fix)
             elif parts := self._split(word):

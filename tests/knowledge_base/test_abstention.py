@@ -250,3 +250,81 @@ def test_speller_splits_corpus_words_run_together() -> None:
     checked = speller.check("what is crossvalidation")
     assert checked.text == "what is cross validation"
     assert checked.unknown == ()
+
+
+# A docs tree of one-paragraph topic cards under one category, like a roadmap site's: it names
+# its subject ("Data Engineer") on every page and answers nothing about careers. Written for
+# these tests.
+TOPIC_CARDS = {
+    "introduction.md": "Introduction\n\nA data engineer designs, builds and looks after the "
+    "systems that collect raw records from many places and turn them into tables analysts "
+    "and models can trust.",
+    "idempotency.md": "Idempotent pipelines\n\nA step is idempotent when running it twice leaves "
+    "the same result as running it once: it overwrites a partition instead of appending to "
+    "it, so a failed night can simply be run again.",
+    "data-warehouse.md": "Data warehouse\n\nA warehouse keeps cleaned, structured history in "
+    "columnar tables tuned for analytical queries that scan millions of rows and aggregate "
+    "them.",
+    "batch-vs-streaming.md": "Batch and streaming\n\nBatch jobs process a bounded chunk of "
+    "records on a schedule; streaming jobs handle each event moments after it arrives and "
+    "keep running.",
+    "schema-evolution.md": "Schema evolution\n\nSources add and rename columns over time. "
+    "Readers that tolerate new optional fields, and contracts agreed with producers, keep "
+    "pipelines from breaking when that happens.",
+    "data-quality.md": "Data quality checks\n\nAssertions on row counts, null rates and value "
+    "ranges run after every load and stop bad data before it reaches a dashboard.",
+    "orchestration.md": "Orchestration\n\nAn orchestrator runs tasks in dependency order, "
+    "retries the ones that fail and starts the whole graph on a timetable.",
+    "partitioning.md": "Partitioning\n\nSplitting a large table by date or key lets queries "
+    "skip the files they do not need and lets loads replace one slice at a time.",
+}
+
+
+def topic_card_tree(root: Path) -> Path:
+    """A docs tree of topic cards in a "Data Engineer" category."""
+    folder = root / "cards" / "data-engineer"
+    folder.mkdir(parents=True)
+    (folder / "_category_.json").write_text('{"label": "Data Engineer"}', encoding="utf-8")
+    for name, text in TOPIC_CARDS.items():
+        heading, _, body = text.partition("\n\n")
+        (folder / name).write_text(f"# {heading}\n\n{body}\n", encoding="utf-8")
+    return root / "cards"
+
+
+async def test_career_questions_about_a_docs_trees_own_subject_are_refused(
+    tmp_path: Path, make_config: Config
+) -> None:
+    kb = await KnowledgeBase.open(make_config(topic_card_tree(tmp_path)))
+    answer = await kb.ask("what makes a pipeline safe to run again after it fails")
+    assert answer.answered
+    assert answer.passages[0].citation.source == "data-engineer/idempotency.md"
+    # The tree names its subject on every page and says what the job is, never how long it
+    # takes to get hired, whether a bootcamp pays off or what the job pays.
+    for question in (
+        "how many months does it take to become a data engineer",
+        "is a data engineering bootcamp worth the money",
+        "how much does a data engineer earn",
+    ):
+        answer = await kb.ask(question)
+        assert not answer.answered, question
+    await kb.close()
+
+
+def test_speller_keeps_a_real_word_the_corpus_lacks_instead_of_a_corpus_word() -> None:
+    speller = Speller(["Goroutines are light threads that the Go runtime schedules."])
+    # "coroutines" is one edit from the corpus's "goroutines", but it is a word of its own
+    # (Kotlin, Python): kept as typed, and evidence that the question is not covered.
+    checked = speller.check("kotlin coroutines versus java threads")
+    assert checked.text == "kotlin coroutines versus java threads"
+    assert "coroutines" in checked.unknown
+    # A misspelling of the corpus's word is still corrected.
+    assert speller.check("how are goroutnes scheduled").text == "how are goroutines scheduled"
+
+
+def test_speller_corrects_a_misspelt_form_of_a_word_the_corpus_uses_in_another_form() -> None:
+    # The corpus says "recommendation", never "recommended": the typo is still a typo, not a
+    # rare word the corpus lacks (which would count against answering).
+    speller = Speller(["A recommendation engine suggests the next course to take."])
+    checked = speller.check("reccomended corse")
+    assert checked.text == "recommended course"
+    assert checked.unknown == ()
