@@ -108,15 +108,20 @@ async def test_a_salary_question_is_refused_where_career_questions_are_answered(
     assert answer.answered
     assert answer.passages[0].citation.source == "articles/careers/do-i-need-a-degree.md"
     # ... and never how much the job pays, though it names ML engineers, careers and salary.
-    for question in (
+    await _all_refused(
+        kb,
         "how much do ML engineers earn",
         "how much money does an ML engineer make",
         "typical salary of an ML engineer",
-    ):
+    )
+    await kb.close()
+
+
+async def _all_refused(kb: KnowledgeBase, *questions: str) -> None:
+    for question in questions:
         answer = await kb.ask(question)
         assert not answer.answered, question
         assert answer.confidence < 0.5
-    await kb.close()
 
 
 @pytest.mark.parametrize(
@@ -300,13 +305,12 @@ async def test_career_questions_about_a_docs_trees_own_subject_are_refused(
     assert answer.passages[0].citation.source == "data-engineer/idempotency.md"
     # The tree names its subject on every page and says what the job is, never how long it
     # takes to get hired, whether a bootcamp pays off or what the job pays.
-    for question in (
+    await _all_refused(
+        kb,
         "how many months does it take to become a data engineer",
         "is a data engineering bootcamp worth the money",
         "how much does a data engineer earn",
-    ):
-        answer = await kb.ask(question)
-        assert not answer.answered, question
+    )
     await kb.close()
 
 
