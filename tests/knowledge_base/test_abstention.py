@@ -101,12 +101,14 @@ async def test_a_salary_question_is_refused_where_career_questions_are_answered(
 ) -> None:
     kb = await KnowledgeBase.open(make_config(with_career_articles(kb_dir)))
     # The corpus answers how long the path takes and whether a degree is needed ...
-    answer = await kb.ask("how many months will the ML engineering path take me")
-    assert answer.answered
-    assert answer.passages[0].citation.source == "articles/careers/how-long-does-the-path-take.md"
-    answer = await kb.ask("do I need a degree to become an ML engineer")
-    assert answer.answered
-    assert answer.passages[0].citation.source == "articles/careers/do-i-need-a-degree.md"
+    await _answered_from(
+        kb,
+        "how many months will the ML engineering path take me",
+        "articles/careers/how-long-does-the-path-take.md",
+    )
+    await _answered_from(
+        kb, "do I need a degree to become an ML engineer", "articles/careers/do-i-need-a-degree.md"
+    )
     # ... and never how much the job pays, though it names ML engineers, careers and salary.
     await _all_refused(
         kb,
@@ -115,6 +117,12 @@ async def test_a_salary_question_is_refused_where_career_questions_are_answered(
         "typical salary of an ML engineer",
     )
     await kb.close()
+
+
+async def _answered_from(kb: KnowledgeBase, question: str, source: str) -> None:
+    answer = await kb.ask(question)
+    assert answer.answered, question
+    assert answer.passages[0].citation.source == source
 
 
 async def _all_refused(kb: KnowledgeBase, *questions: str) -> None:
@@ -193,9 +201,9 @@ async def test_a_changed_corpus_is_calibrated_again(kb_dir: Path, make_config: C
     assert report.ok
     after = json.loads((config.home / "calibration.json").read_text(encoding="utf-8"))
     assert after["key"] != before["key"]
-    answer = await kb.ask("how does postgresql autovacuum decide when to run")
-    assert answer.answered
-    assert answer.passages[0].citation.source == "articles/ml-basics/autovacuum.md"
+    await _answered_from(
+        kb, "how does postgresql autovacuum decide when to run", "articles/ml-basics/autovacuum.md"
+    )
     await kb.close()
 
 
@@ -300,9 +308,9 @@ async def test_career_questions_about_a_docs_trees_own_subject_are_refused(
     tmp_path: Path, make_config: Config
 ) -> None:
     kb = await KnowledgeBase.open(make_config(topic_card_tree(tmp_path)))
-    answer = await kb.ask("what makes a pipeline safe to run again after it fails")
-    assert answer.answered
-    assert answer.passages[0].citation.source == "data-engineer/idempotency.md"
+    await _answered_from(
+        kb, "what makes a pipeline safe to run again after it fails", "data-engineer/idempotency.md"
+    )
     # The tree names its subject on every page and says what the job is, never how long it
     # takes to get hired, whether a bootcamp pays off or what the job pays.
     await _all_refused(
