@@ -10,21 +10,15 @@ array operations over the counts (BM25 scores depend on corpus-wide statistics, 
 moves a little when any passage changes). Scores are bm25s's own (Lucene variant), and bm25s
 saves and loads (memory-mapped) the score matrix; the counts are saved beside it.
 
-A second field scores adjacent word pairs ("left join", "text speech") the same way: bag-of-words
-BM25 cannot tell "text to speech" from "speech to text", nor "left join" from a passage that says
-"left" and "join" apart. Pairs are keyed by a CRC-32 of their two stems, so the field needs no
-vocabulary of its own (a large tree has ten times more pairs than words; a JSON vocabulary of
-them would be read at every start). On the eval sets it lifts MRR@10 on all three corpora
-(bench/retrieval.py prints it).
+A second field scores adjacent word pairs ("left join", "text speech") the same way
+(index/phrases.py); `match` gives both, with the question's word weight to scale them by.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import re
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,32 +29,18 @@ import numpy as np
 import numpy.typing as npt
 
 from index.arrays import save_array
+from index.phrases import K1, PAIR_FILES, B, PairIndex, bm25_scores
 
 log = logging.getLogger(__name__)
 
 Scores = npt.NDArray[np.float32]
 _MIN_TYPO_LEN = 4
-# bm25s's defaults (Lucene BM25): the values its own `index()` would use.
-_K1 = 1.5
-_B = 0.75
 _COUNTS_FILES = ("counts.indptr.npy", "counts.indices.npy", "counts.data.npy")
 _BM25_DIR = "bm25"
-_PAIR_FILES = tuple(
-    f"pairs.{part}.npy"
-    for part in (
-        "keys",
-        "counts.indptr",
-        "counts.indices",
-        "counts.data",
-        "scores.indptr",
-        "scores.indices",
-        "scores.data",
-    )
-)
 # What `save` writes under its folder, for the manifest's checksums.
 FILES = (
     *_COUNTS_FILES,
-    *_PAIR_FILES,
+    *PAIR_FILES,
     f"{_BM25_DIR}/data.csc.index.npy",
     f"{_BM25_DIR}/indices.csc.index.npy",
     f"{_BM25_DIR}/indptr.csc.index.npy",
@@ -189,8 +169,8 @@ class LexicalIndex:
         self._size = int(counts.shape[0])
         self._df = dict(zip(vocab, df.tolist(), strict=True))
         if retriever is None and vocab:
-            retriever = bm25s.BM25(k1=_K1, b=_B)
-            retriever.scores = _bm25_scores(columns, df, self._counts)
+            retriever = bm25s.BM25(k1=K1, b=B)
+            retriever.scores = bm25_scores(columns, df, self._counts)
             retriever.vocab_dict = {w: i for i, w in enumerate(vocab)}
             retriever.unique_token_ids_set = set(range(len(vocab)))
             retriever.nonoccurrence_array = None  # Lucene BM25 has none
@@ -251,7 +231,7 @@ class LexicalIndex:
         """The question's word and word-pair scores of every chunk, and its words' weight."""
         terms = self.terms(question)
         n = self._size
-        # Lucene BM25's IDF, as _bm25_scores computes it.
+        # Lucene BM25's IDF, as bm25_scores computes it.
         most = sum(math.log(1 + (n - self._df[t] + 0.5) / (self._df[t] + 0.5)) for t in terms)
         return Match(self._word_scores(terms), self._pairs.scores(terms), most)
 
@@ -273,7 +253,7 @@ class LexicalIndex:
         if retriever is None:  # nothing indexed: an empty, loadable index all the same
             import bm25s
 
-            retriever = bm25s.BM25(k1=_K1, b=_B)
+            retriever = bm25s.BM25(k1=K1, b=B)
             retriever.vocab_dict = {}
             retriever.nonoccurrence_array = None
             retriever.scores = {
@@ -333,119 +313,3 @@ def _typo_map(vocab: list[str], previous: LexicalIndex | None) -> dict[str, list
         for key in (word, *_deletes(word)):
             out[key] = [*out.get(key, ()), word]
     return out
-
-
-def _bm25_scores(columns: Any, df: npt.NDArray[np.int64], counts: Any) -> dict[str, Any]:
-    """bm25s's eager score matrix (words x passages, CSC) from term counts, Lucene BM25."""
-    n = counts.shape[0]
-    lengths = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
-    average = float(lengths.mean()) if n else 0.0
-    idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-    tf = columns.data.astype(np.float64)
-    norm = _K1 * ((1 - _B) + _B * lengths[columns.indices] / average) if average else _K1
-    word = np.repeat(np.arange(len(df)), df)
-    data = (idf[word] * (tf / (norm + tf))).astype(np.float32)
-    return {
-        "data": data,
-        "indices": columns.indices.astype(np.int32),
-        "indptr": columns.indptr.astype(np.int64),
-        "num_docs": n,
-    }
-
-
-def _pair_keys(tokens: Sequence[str]) -> list[int]:
-    """CRC-32 of each adjacent pair of stems: stable across processes, unlike `hash`."""
-    return [zlib.crc32(f"{a} {b}".encode()) for a, b in itertools.pairwise(tokens)]
-
-
-class PairIndex:
-    """BM25 over adjacent word pairs, keyed by CRC-32 (a sorted key per column, no vocabulary).
-
-    Like the word field it keeps the pair counts (passages x pairs, CSR) beside the score matrix
-    (pairs x passages, as CSC columns), so a reload counts only new passages.
-    """
-
-    def __init__(self, keys: npt.NDArray[np.uint32], counts: Any, scores: Any = None) -> None:
-        """Adopt sorted pair keys, their counts and (when loaded) their score matrix."""
-        self._keys = keys
-        self._counts = counts
-        if scores is None:
-            columns = counts.tocsc()
-            df = np.diff(columns.indptr)
-            scores = _bm25_scores(columns, df, counts)
-            scores = (scores["indptr"], scores["indices"], scores["data"])
-        self._indptr, self._indices, self._data = scores
-
-    def __len__(self) -> int:
-        return int(self._counts.shape[0])
-
-    @classmethod
-    def build(cls, documents: Sequence[list[str]]) -> PairIndex:
-        """Index the pairs of documents given as token lists."""
-        keys = [_pair_keys(tokens) for tokens in documents]
-        rows = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
-        flat = np.fromiter((k for ks in keys for k in ks), np.uint32, len(rows))
-        return cls._from_triples(rows, flat, np.ones(len(rows), np.float32), len(keys))
-
-    @classmethod
-    def _from_triples(
-        cls, rows: npt.NDArray[Any], keys: npt.NDArray[np.uint32], counts: Any, n: int
-    ) -> PairIndex:
-        """Sum (passage, pair key, count) triples into a CSR matrix over the pairs in use."""
-        import scipy.sparse as sp
-
-        unique, columns = np.unique(keys, return_inverse=True)
-        matrix = sp.csr_matrix(
-            (np.asarray(counts, np.float32), (rows, columns.ravel())), shape=(n, len(unique))
-        )
-        matrix.sum_duplicates()
-        return cls(unique.astype(np.uint32), matrix)
-
-    def reuse(self, sources: Sequence[int | list[str]]) -> PairIndex:
-        """Pass `i` is row `sources[i]` of this index or the pairs of those new tokens."""
-        old_at = [i for i, s in enumerate(sources) if isinstance(s, int)]
-        kept = self._counts[[s for s in sources if isinstance(s, int)]].tocoo()
-        new = [(i, _pair_keys(s)) for i, s in enumerate(sources) if not isinstance(s, int)]
-        new_rows = np.fromiter((i for i, ks in new for _ in ks), np.int64)
-        new_keys = np.fromiter((k for _, ks in new for k in ks), np.uint32, len(new_rows))
-        rows = np.concatenate([np.asarray(old_at, np.int64)[kept.row], new_rows])
-        keys = np.concatenate([self._keys[kept.col], new_keys])
-        counts = np.concatenate([kept.data, np.ones(len(new_rows), np.float32)])
-        return PairIndex._from_triples(rows, keys, counts, len(sources))
-
-    def scores(self, terms: Sequence[str]) -> Scores:
-        """Summed BM25 of the question's pairs (`terms`: its stems in order) for every passage."""
-        n = len(self)
-        wanted = np.asarray(_pair_keys(terms), np.uint32)
-        at = np.searchsorted(self._keys, wanted)
-        at = at[
-            (at < len(self._keys)) & (self._keys[np.minimum(at, len(self._keys) - 1)] == wanted)
-        ]
-        if not len(at):
-            return np.zeros(n, np.float32)
-        spans = [np.arange(self._indptr[c], self._indptr[c + 1]) for c in at]
-        where = np.concatenate(spans)
-        scores = np.bincount(self._indices[where], weights=self._data[where], minlength=n)
-        return scores.astype(np.float32)
-
-    def save(self, folder: Path) -> None:
-        """Write the keys, counts and scores beside the word field's files."""
-        c = self._counts
-        arrays = (self._keys, c.indptr, c.indices, c.data, self._indptr, self._indices, self._data)
-        for name, array in zip(_PAIR_FILES, arrays, strict=True):
-            save_array(folder / name, array)
-
-    @classmethod
-    def load(cls, folder: Path) -> PairIndex:
-        """Read what `save` wrote, memory-mapped."""
-        import scipy.sparse as sp
-
-        # Mapped, but as plain arrays: np.memmap's own indexing costs microseconds per lookup.
-        keys, indptr, indices, data, *scores = (
-            np.load(folder / name, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-            for name in _PAIR_FILES
-        )
-        counts = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(keys)))
-        if len(scores[0]) != len(keys) + 1:
-            raise ValueError("pair scores and pair keys disagree")
-        return cls(keys, counts, tuple(scores))

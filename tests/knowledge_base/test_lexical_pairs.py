@@ -72,11 +72,21 @@ def test_a_question_matched_in_full_scores_near_its_word_weight() -> None:
     assert LexicalIndex(docs).match("nothing here").most == 0.0
 
 
-def test_pair_field_after_reuse_and_reload_equals_a_fresh_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "sources",
+    [
+        pytest.param([3, "added", 0, 2], id="reordered, two removed, one added"),
+        pytest.param([0, 2, "added", 3], id="order kept"),
+        pytest.param([0, 0, "added"], id="one passage twice (two equal texts)"),
+    ],
+)
+def test_pair_field_after_reuse_and_reload_equals_a_fresh_index(
+    tmp_path: Path, sources: list[int | str]
+) -> None:
     docs = tokenize(TEXTS)
     added = tokenize(["a left join and a right join"])[0]
-    reused = LexicalIndex(docs).reuse([3, added, 0, 2])
-    fresh = LexicalIndex([docs[3], added, docs[0], docs[2]])
+    reused = LexicalIndex(docs).reuse([added if s == "added" else int(s) for s in sources])
+    fresh = LexicalIndex([added if s == "added" else docs[int(s)] for s in sources])
     reused.save(tmp_path / "lexical")
     loaded = LexicalIndex.load(tmp_path / "lexical")
     for question in ["left join", "speech to text", "text speech", "right join"]:
@@ -85,6 +95,7 @@ def test_pair_field_after_reuse_and_reload_equals_a_fresh_index(tmp_path: Path) 
             np.testing.assert_allclose(got.pairs, expected.pairs, rtol=1e-6)
             np.testing.assert_allclose(got.words, expected.words, rtol=1e-6)
             assert got.most == pytest.approx(expected.most)
+    assert fresh.match("right join").pairs.any()
 
 
 def test_an_index_without_its_pair_files_is_refused(tmp_path: Path) -> None:
