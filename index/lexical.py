@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -158,11 +159,12 @@ class LexicalIndex:
 
         # bm25s logs every index build at DEBUG on its own handler; keep the CLI quiet.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        columns = counts.tocsc()
-        df = np.diff(columns.indptr)
+        # Passages per word, from the row-wise counts as they are: a loaded index would
+        # otherwise copy them column-wise at every start only to count.
+        df = np.bincount(np.asarray(counts.indices), minlength=len(vocab))[: len(vocab)]
         if not df.all():  # words only removed passages used: forget them
             live = np.flatnonzero(df)
-            counts, columns, df = counts[:, live], columns[:, live], df[live]
+            counts, df = counts[:, live], df[live]
             vocab = [vocab[i] for i in live]
         self._counts = counts.tocsr()
         self._vocab = vocab
@@ -170,13 +172,26 @@ class LexicalIndex:
         self._df = dict(zip(vocab, df.tolist(), strict=True))
         if retriever is None and vocab:
             retriever = bm25s.BM25(k1=K1, b=B)
-            retriever.scores = bm25_scores(columns, df, self._counts)
+            retriever.scores = bm25_scores(self._counts.tocsc(), df, self._counts)
             retriever.vocab_dict = {w: i for i, w in enumerate(vocab)}
             retriever.unique_token_ids_set = set(range(len(vocab)))
             retriever.nonoccurrence_array = None  # Lucene BM25 has none
         self._retriever = retriever
-        self._by_delete = _typo_map(vocab, previous)
         self._pairs = pairs
+        # The typo map (every word's deletes) is built at the first word the index does not
+        # know, not at every start: a large vocabulary takes tenths of a second and tens of MB.
+        # A reload whose previous index has one updates it for the words that changed.
+        self._typo_lock = threading.Lock()
+        self._typo: dict[str, list[str]] | None = None
+        if previous is not None and previous._typo is not None:
+            self._typo = _typo_map(vocab, previous._vocab, previous._typo)
+
+    def _by_delete(self) -> dict[str, list[str]]:
+        if self._typo is None:
+            with self._typo_lock:
+                if self._typo is None:
+                    self._typo = _typo_map(self._vocab)
+        return self._typo
 
     def __len__(self) -> int:
         return self._size
@@ -216,8 +231,9 @@ class LexicalIndex:
         if len(token) < _MIN_TYPO_LEN or token.isdigit():
             return None
         candidates: set[str] = set()
+        typos = self._by_delete()
         for key in (token, *_deletes(token)):
-            candidates.update(self._by_delete.get(key, ()))
+            candidates.update(typos.get(key, ()))
         if not candidates:
             return None
         # Most frequent wins; ties go to the alphabetically first for a stable answer.
@@ -288,19 +304,24 @@ class LexicalIndex:
         return cls._from_counts(counts, vocab, pairs, retriever if vocab else None)
 
 
-def _typo_map(vocab: list[str], previous: LexicalIndex | None) -> dict[str, list[str]]:
-    """Symmetric-delete keys -> vocabulary words; from `previous`, only the words that changed
-    are touched (its lists are copied before they change, so it stays valid)."""
+def _typo_map(
+    vocab: list[str],
+    previous_vocab: list[str] | None = None,
+    previous: dict[str, list[str]] | None = None,
+) -> dict[str, list[str]]:
+    """Symmetric-delete keys -> vocabulary words; from a `previous` map of `previous_vocab`,
+    only the words that changed are touched (its lists are copied before they change, so it
+    stays valid)."""
     words = [w for w in vocab if len(w) >= _MIN_TYPO_LEN and not w.isdigit()]
-    if previous is None:
+    if previous is None or previous_vocab is None:
         out: dict[str, list[str]] = {}
         for word in words:
             for key in (word, *_deletes(word)):
                 out.setdefault(key, []).append(word)
         return out
-    old = set(previous._vocab)
+    old = set(previous_vocab)
     new = set(words)
-    out = dict(previous._by_delete)
+    out = dict(previous)
     for word in old - set(vocab):
         for key in (word, *_deletes(word)):
             if key in out:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from index import roadmap_order
@@ -53,9 +54,10 @@ class IndexConfig:
         """Where exported models are kept (baked into the Docker image, else beside the index)."""
         return self.models_dir or self.index_dir / "models"
 
-    @property
+    @cached_property
     def home(self) -> Path:
-        """The folder of the persisted index for these knowledge folders."""
+        """The folder of the persisted index for these knowledge folders (hashed once: every
+        question looks its calibration up by it)."""
         return index_home(self.index_dir, self.knowledge_dirs)
 
 
