@@ -22,7 +22,7 @@ from index.problems import Problem
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST_FILE = "manifest.json"
 _READ_BLOCK = 1 << 20
 
