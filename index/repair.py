@@ -42,6 +42,8 @@ _TABLE_RULE = re.compile(
 )
 _MDX_IMPORT = re.compile(r"^[ \t]*(?:import|export)[ \t].+$", re.MULTILINE)
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# Every pattern `plain_line` removes needs one of these ("://" for bare URLs).
+_MARKUP_CHAR = re.compile(r"[#>:\-*+\[!<_`~|]")
 
 
 def repair(text: str) -> str:
@@ -97,6 +99,13 @@ def blank_mdx_imports(text: str) -> str:
 
 def display_line(line: str) -> str:
     """A line as a reply shows it: Markdown kept, HTML and admonition fences dropped."""
+    if "<" not in line and ":" not in line:  # no pattern below can match (most prose)
+        return line.rstrip()
+    return _display_line_all_passes(line)
+
+
+def _display_line_all_passes(line: str) -> str:
+    """What `display_line` means, every pass on every line (its reference in the tests)."""
     line = _HTML_TAG.sub("", line)
     line = _ADMONITION.sub("", line)
     line = _AUTOLINK.sub(r"\1", line)
@@ -104,7 +113,43 @@ def display_line(line: str) -> str:
 
 
 def plain_line(line: str) -> str:
-    """A line as the model reads it: words only, link text kept, URLs and markup dropped."""
+    """A line as the model reads it: words only, link text kept, URLs and markup dropped.
+
+    Equal to `_plain_line_all_passes` (a property test holds them equal), with each pass run
+    only when the line holds what its pattern needs: a dozen regex passes on every line were a
+    third of a warm x40 build (measured).
+    """
+    if not _MARKUP_CHAR.search(line) and not line.lstrip()[:1].isdigit():
+        return _SPACES.sub(" ", line).strip()  # prose: no pattern below can match
+    if ("--" in line and _TABLE_RULE.match(line)) or ("]:" in line and _REF_DEF.match(line)):
+        return ""
+    if "#" in line:
+        line = _HEADING_MARKS.sub("", line)
+    if ">" in line:
+        line = _QUOTE.sub("", line)
+    if ":::" in line:
+        line = _ADMONITION.sub("", line)
+    line = LIST_MARKER.sub("", line)
+    if "![" in line:
+        line = _IMAGE.sub(r"\1", line)
+    if "](" in line:
+        line = _LINK.sub(r"\1", line)
+    if "][" in line:
+        line = _REF_LINK.sub(r"\1", line)
+    if "<" in line:
+        line = _AUTOLINK.sub("", line)
+    if "://" in line:
+        line = _BARE_URL.sub("", line)
+    if "<" in line:
+        line = _HTML_TAG.sub(" ", line)
+    if "*" in line or "__" in line or "`" in line or "~~" in line:
+        line = _EMPHASIS.sub("", line)
+    line = line.replace("|", " ")
+    return _SPACES.sub(" ", line).strip()
+
+
+def _plain_line_all_passes(line: str) -> str:
+    """What `plain_line` means, every pass on every line (its reference in the tests)."""
     if _TABLE_RULE.match(line) or _REF_DEF.match(line):
         return ""
     line = _HEADING_MARKS.sub("", line)
