@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -72,3 +73,13 @@ def make_config(
         )
 
     return make
+
+
+@pytest.fixture
+def cli_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings come from a CLI test's flags, not from the developer's environment."""
+    for name in list(os.environ):
+        if name.startswith("WAYPOINT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    # main() configures process-wide logging; keep pytest's handlers for the other tests.
+    monkeypatch.setattr("bot.cli.common.configure_logging", lambda *a, **k: None)

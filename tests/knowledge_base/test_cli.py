@@ -18,14 +18,7 @@ from tests.knowledge_base.conftest import HERE
 REPO = HERE.parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _plain_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings come from the flags below, not from the developer's environment."""
-    for name in list(os.environ):
-        if name.startswith("WAYPOINT_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    # main() configures process-wide logging; keep pytest's handlers for the other tests.
-    monkeypatch.setattr("bot.cli.common.configure_logging", lambda *a, **k: None)
+pytestmark = pytest.mark.usefixtures("cli_settings")
 
 
 def _run(argv: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:

@@ -83,13 +83,10 @@ def test_cli_reload_plan_paths_and_ask_live_with_a_file_too_deep(
     kb_dir: Path,
     session_data: Path,
     embedder: Embedder,
+    cli_settings: None,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("WAYPOINT_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.setattr("bot.cli.common.configure_logging", lambda *a, **k: None)
     common = ["--knowledge", str(kb_dir), "--data-dir", str(session_data)]
     assert main(["index", "build", *common]) == 0
     deep = kb_dir / "paths" / "deep.yaml"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import sys
@@ -301,13 +300,10 @@ def test_search_json_fills_url_from_the_knowledge_url_setting(
     kb_dir: Path,
     session_data: Path,
     embedder: Embedder,
+    cli_settings: None,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in list(os.environ):
-        if name.startswith("WAYPOINT_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.setattr("bot.cli.common.configure_logging", lambda *a, **k: None)
     monkeypatch.setenv("WAYPOINT_KNOWLEDGE_URL", REPO)
     monkeypatch.setattr(sys, "stdin", io.StringIO("how does gradient descent pick its steps\n"))
     argv = ["search", "--knowledge", str(kb_dir), "--data-dir", str(session_data), "--json"]

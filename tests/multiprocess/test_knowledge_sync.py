@@ -75,16 +75,17 @@ async def _process(
     return Process(knowledge, db, sync)
 
 
-async def _knows_the_new_article(process: Process) -> bool:
-    hits = await process.knowledge.search("What is a zorblax plateau?", top_k=3)
+async def knows_the_new_article(knowledge: KnowledgeBase) -> bool:
+    """Whether `knowledge` finds NEW_ARTICLE for the question it answers."""
+    hits = await knowledge.search("What is a zorblax plateau?", top_k=3)
     return any("zorblax" in hit.chunk.text for hit in hits)
 
 
-async def _within(seconds: float, process: Process) -> float | None:
-    """Seconds until `process` answers from the new article, or None if not within `seconds`."""
+async def within(seconds: float, knowledge: KnowledgeBase) -> float | None:
+    """Seconds until `knowledge` answers from the new article, or None if not within `seconds`."""
     started = time.monotonic()
     while time.monotonic() - started < seconds:
-        if await _knows_the_new_article(process):
+        if await knows_the_new_article(knowledge):
             return time.monotonic() - started
         await asyncio.sleep(0.05)
     return None
@@ -97,7 +98,7 @@ async def test_a_reload_in_one_process_reaches_the_other_within_two_seconds(
     url = await stack.enter_async_context(postgres_schema())
     first = await _process(stack, url, folder, tmp_path / "a")
     second = await _process(stack, url, folder, tmp_path / "b")
-    assert not await _knows_the_new_article(second)
+    assert not await knows_the_new_article(second.knowledge)
     (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
 
     started = time.monotonic()
@@ -107,8 +108,8 @@ async def test_a_reload_in_one_process_reaches_the_other_within_two_seconds(
     # The reply waits for the switch (5 s at most): when it says 2 of 2, both answer anew.
     assert synced.switched == (2, 2)
     print(f"reload published and switched in both processes: {time.monotonic() - started:.2f} s")
-    assert await _knows_the_new_article(first)
-    assert await _knows_the_new_article(second)
+    assert await knows_the_new_article(first.knowledge)
+    assert await knows_the_new_article(second.knowledge)
     assert (first.sync.serving, second.sync.serving) == (1, 1)
 
 
@@ -124,7 +125,7 @@ async def test_a_missed_notice_is_caught_up_by_the_slow_poll(
     other = await stack.enter_async_context(_bare(url))
     async with other.transaction():
         await KnowledgeStateRepository(other).bump(datetime.now(UTC))
-    assert await _within(5.0, second) is not None
+    assert await within(5.0, second.knowledge) is not None
     assert second.sync.serving == 1
 
 
@@ -183,7 +184,7 @@ async def test_on_sqlite_a_reload_is_the_plain_reload(
     synced = await only.sync.reload()
     assert synced.report.documents_added == 1
     assert synced.switched is None
-    assert await _knows_the_new_article(only)
+    assert await knows_the_new_article(only.knowledge)
     assert await only.db.fetch_value("SELECT count(*) FROM knowledge_processes") == 0
 
 

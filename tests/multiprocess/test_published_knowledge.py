@@ -25,13 +25,13 @@ from bot.errors import ConfigError, InvalidInput
 from bot.storage.db import Database
 from bot.storage.knowledge_files import PART_BYTES, KnowledgeFilesRepository, PublishedDamaged
 from index.saved import SavedKnowledgeBase
+from index.search import KnowledgeBase
 from tests.conftest import FIXTURE_KNOWLEDGE, SESSION_LOOP
 from tests.discord_study.conftest import STUDY_KNOWLEDGE
-from tests.multiprocess.test_knowledge_sync import NEW_ARTICLE
+from tests.multiprocess.test_knowledge_sync import NEW_ARTICLE, knows_the_new_article, within
 from tests.storage.backends import needs_postgres, open_test_database, postgres_schema
 
 pytestmark = SESSION_LOOP
-QUESTION = "What is a zorblax plateau?"
 
 
 @pytest.fixture
@@ -71,24 +71,17 @@ def _sync(services: Services) -> KnowledgeSync:
     return services.knowledge_sync
 
 
-async def _knows(services: Services) -> bool:
+def _kb(services: Services) -> KnowledgeBase:
     assert services.knowledge is not None
-    hits = await services.knowledge.search(QUESTION, top_k=3)
-    return any("zorblax" in hit.chunk.text for hit in hits)
+    return services.knowledge
 
 
-async def _knows_kb(sync: KnowledgeSync) -> bool:
-    hits = await sync.knowledge.search(QUESTION, top_k=3)
-    return any("zorblax" in hit.chunk.text for hit in hits)
-
-
-async def _within(seconds: float, services: Services) -> float | None:
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if await _knows(services):
-            return time.monotonic() - started
-        await asyncio.sleep(0.05)
-    return None
+async def _builder_and_reader(
+    stack: AsyncExitStack, url: str, folder: Path, tmp_path: Path
+) -> tuple[Services, Services]:
+    """A running process with folders, then a running reader."""
+    builder = await _builder(stack, url, folder, tmp_path / "a")
+    return builder, await _reader(stack, url, tmp_path / "b")
 
 
 @needs_postgres
@@ -118,9 +111,8 @@ async def test_a_reload_reaches_a_reader_within_two_seconds_and_the_reply_counts
     folder: Path, tmp_path: Path, stack: AsyncExitStack
 ) -> None:
     url = await stack.enter_async_context(postgres_schema())
-    builder = await _builder(stack, url, folder, tmp_path / "a")
-    reader = await _reader(stack, url, tmp_path / "b")
-    assert not await _knows(reader)
+    builder, reader = await _builder_and_reader(stack, url, folder, tmp_path)
+    assert not await knows_the_new_article(_kb(reader))
     (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
 
     started = time.monotonic()
@@ -130,7 +122,7 @@ async def test_a_reload_reaches_a_reader_within_two_seconds_and_the_reply_counts
     took = time.monotonic() - started
     print(f"reload published and swapped in by a folder-less reader: {took:.2f} s")
     assert took <= 2.0
-    assert await _knows(reader)
+    assert await knows_the_new_article(_kb(reader))
     assert _sync(reader).serving == _sync(builder).serving == 1  # 0: published at start
 
 
@@ -139,8 +131,7 @@ async def test_only_the_last_two_generations_are_kept_in_the_database_and_on_dis
     folder: Path, tmp_path: Path, stack: AsyncExitStack
 ) -> None:
     url = await stack.enter_async_context(postgres_schema())
-    builder = await _builder(stack, url, folder, tmp_path / "a")
-    reader = await _reader(stack, url, tmp_path / "b")
+    builder, reader = await _builder_and_reader(stack, url, folder, tmp_path)
     for n in range(3):
         extra = f"---\ntitle: Extra {n}\n---\n\n## Part\n\nText number {n}.\n"
         (folder / "articles" / f"extra{n}.md").write_text(extra, "utf-8")
@@ -180,7 +171,7 @@ async def test_a_damaged_download_keeps_the_previous_index_answering(
     assert "knowledge generation 1 not loaded here" in caplog.text
     assert "corrupt download" in caplog.text
     assert (await reader.knowledge.ask("How do I fix overfitting?")).answered
-    assert not await _knows_kb(reader)
+    assert not await knows_the_new_article(reader.knowledge)
     # Nothing half-downloaded is left behind.
     assert [p.name[:3] for p in (tmp_path / "b" / "published").iterdir()] == ["g0-"]
 
@@ -190,13 +181,12 @@ async def test_kb_reload_in_a_reader_asks_a_process_with_folders_and_shows_its_r
     folder: Path, tmp_path: Path, stack: AsyncExitStack
 ) -> None:
     url = await stack.enter_async_context(postgres_schema())
-    await _builder(stack, url, folder, tmp_path / "a")
-    reader = await _reader(stack, url, tmp_path / "b")
+    _, reader = await _builder_and_reader(stack, url, folder, tmp_path)
     (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
     synced = await _sync(reader).reload()
     assert synced.report.documents_added == 1
     assert synced.switched == (2, 2)
-    assert await _knows(reader)
+    assert await knows_the_new_article(_kb(reader))
     (folder / "articles" / "broken.md").write_text("---\ntitle: [x\n---\n\nText\n", "utf-8")
     failed = await _sync(reader).reload()
     assert not failed.report.ok
@@ -285,7 +275,7 @@ async def test_index_reload_in_the_terminal_publishes_and_says_how_many_switched
     folder: Path, tmp_path: Path, stack: AsyncExitStack
 ) -> None:
     url = await stack.enter_async_context(postgres_schema())
-    reader = await _reader_after(stack, url, folder, tmp_path)
+    _, reader = await _builder_and_reader(stack, url, folder, tmp_path)
     (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
     env = {"WAYPOINT_DATABASE_URL": url}
     # Where the folders are: beside the bot that builds from them, on its data directory.
@@ -295,7 +285,7 @@ async def test_index_reload_in_the_terminal_publishes_and_says_how_many_switched
     assert status == 0, out
     assert "documents +1" in out
     assert "Published knowledge generation 1: 2 of 2 running processes switched." in out
-    assert await _knows(reader)
+    assert await knows_the_new_article(_kb(reader))
 
     # In a terminal without folders, the reload is asked of a running process with folders.
     (folder / "articles" / "more.md").write_text(NEW_ARTICLE.replace("zorblax", "quuxly"), "utf-8")
@@ -307,19 +297,12 @@ async def test_index_reload_in_the_terminal_publishes_and_says_how_many_switched
     assert "Published knowledge generation 2: 2 of 2 running processes switched." in out
 
 
-async def _reader_after(stack: AsyncExitStack, url: str, folder: Path, tmp_path: Path) -> Services:
-    """A running process with folders, then a running reader."""
-    await _builder(stack, url, folder, tmp_path / "a")
-    return await _reader(stack, url, tmp_path / "b")
-
-
 @needs_postgres
 async def test_a_reader_whose_connection_dropped_catches_up_after_reconnecting(
     folder: Path, tmp_path: Path, stack: AsyncExitStack
 ) -> None:
     url = await stack.enter_async_context(postgres_schema())
-    builder = await _builder(stack, url, folder, tmp_path / "a")
-    reader = await _reader(stack, url, tmp_path / "b")
+    builder, reader = await _builder_and_reader(stack, url, folder, tmp_path)
     # The server drops every listening connection (a network cut, a failover): a notice sent
     # meanwhile is lost, so the reader re-reads the generation once it is back.
     dropped = await builder.db.fetch_value(
@@ -329,5 +312,5 @@ async def test_a_reader_whose_connection_dropped_catches_up_after_reconnecting(
     assert dropped >= 2  # the builder's and the reader's
     (folder / "articles" / "plateau.md").write_text(NEW_ARTICLE, encoding="utf-8")
     assert (await _sync(builder).reload()).report.ok
-    assert await _within(10.0, reader) is not None
+    assert await within(10.0, _kb(reader)) is not None
     assert _sync(reader).serving == 1
