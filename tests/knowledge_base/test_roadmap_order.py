@@ -94,27 +94,31 @@ async def test_what_comes_after_a_module_names_the_next_one(
     await kb.close()
 
 
-async def test_what_should_i_do_first_names_module_one(kb_dir: Path, make_config: Config) -> None:
-    kb = await KnowledgeBase.open(make_config(kb_dir))
-    answer = await ask(kb, "What should I do first?")
-    assert first(answer) == ("ml-basics", "foundations")
-    assert (answer.takeaway or "").startswith(
-        "The ML Basics roadmap starts with **Foundations** (before module 1, about 4-6 weeks at "
-        "8 h/week), then **Model Evaluation**."
-    )
-    await kb.close()
-
-
-async def test_after_the_last_module_it_says_it_is_the_last(
-    kb_dir: Path, make_config: Config
+@pytest.mark.parametrize(
+    ("question", "module", "lead"),
+    [
+        (
+            "What should I do first?",
+            "foundations",
+            "The ML Basics roadmap starts with **Foundations** (before module 1, about 4-6 weeks "
+            "at 8 h/week), then **Model Evaluation**.",
+        ),
+        (
+            "whats next after model evaluaton?",  # typo fixed by the speller
+            "evaluation",
+            "**Model Evaluation** is the last module of the ML Basics roadmap (module 1 of 1): "
+            "nothing comes after it in this path.",
+        ),
+    ],
+    ids=["the first module", "after the last module"],
+)
+async def test_the_ends_of_a_roadmap_are_named(
+    kb_dir: Path, make_config: Config, question: str, module: str, lead: str
 ) -> None:
     kb = await KnowledgeBase.open(make_config(kb_dir))
-    answer = await ask(kb, "whats next after model evaluaton?")  # typo fixed by the speller
-    assert first(answer) == ("ml-basics", "evaluation")
-    assert (answer.takeaway or "").startswith(
-        "**Model Evaluation** is the last module of the ML Basics roadmap (module 1 of 1): "
-        "nothing comes after it in this path."
-    )
+    answer = await ask(kb, question)
+    assert first(answer) == ("ml-basics", module)
+    assert (answer.takeaway or "").startswith(lead)
     await kb.close()
 
 
