@@ -266,6 +266,16 @@ class FakeDiscord:
         self.guilds[gid] = guild
         return guild
 
+    def add_guilds_on_shards(self, shards: int) -> tuple[Guild, ...]:
+        """One guild routed to each of `shards` gateway shards (guilds[i] to shard i).
+
+        Guild ids are time-based, so guilds are added until every shard has one."""
+        by_shard: dict[int, Guild] = {}
+        while len(by_shard) < shards:
+            guild = self.add_guild(f"Hall {len(self.guilds)}")
+            by_shard.setdefault((guild.id >> 22) % shards, guild)
+        return tuple(by_shard[i] for i in range(shards))
+
     def add_channel(self, guild: Guild, name: str) -> Channel:
         return self._register_channel(guild.add_channel(name))
 

@@ -38,11 +38,8 @@ class World:
 @pytest_asyncio.fixture(loop_scope="session")
 async def world() -> AsyncIterator[World]:
     fake = FakeDiscord(heartbeat_interval_ms=250)
-    by_shard: dict[int, Guild] = {}
-    while len(by_shard) < 2:  # ids are time-based: keep adding until both shards have one
-        guild = fake.add_guild(f"Hall {len(fake.guilds)}")
-        by_shard.setdefault((guild.id >> 22) % 2, guild)
-    guilds = (by_shard[0], by_shard[1])
+    first, second = fake.add_guilds_on_shards(2)
+    guilds = (first, second)
     learners = tuple([fake.add_member(g, f"l{g.id % 97}-{n}") for n in range(4)] for g in guilds)
     await fake.start()
     with fake.configured():
