@@ -9,8 +9,9 @@ eval sets in bench/eval/, from one run, side by side:
 - after: typos corrected against the corpus (index/spelling.py) and the calibrated decision of
   index/calibration.py, its weights fitted LEAVE-ONE-CORPUS-OUT: a corpus's figures come from
   weights fitted on the other two corpora's eval sets only. These are the results;
-- the previous calibrated decision (the scale's zero at the off-topic questions for every
-  question, no near-miss twins), fitted the same way, one line per corpus: before/after;
+- the earlier calibrated decisions, fitted the same way, one line per corpus: the scale's zero
+  at the off-topic questions for every question (no near-miss twins), and the twins without the
+  leftover (index/leftover.py): before/after of each step in one run;
 - per corpus and per question kind: questions, hit@5, MRR@10 (file level), abstention accuracy,
   on-topic questions refused and off-topic questions answered;
 - the weights fitted on all three sets (what index/calibration.py ships), with their in-sample
@@ -129,26 +130,38 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
     return rows, (statistics.median(before), statistics.median(after))
 
 
-def features(row: Row, previous: bool = False) -> tuple[float, float]:
-    """The decision's features; `previous`: the scale's fixed zero (no near-miss twins)."""
+# The decisions compared: what index/calibration.py decides from now, and the earlier steps.
+CURRENT = "twins+leftover"
+PREVIOUS = {
+    "scale only": "the scale's zero at the off-topic questions, no near-miss twins",
+    "twins": "the near-miss twins without the leftover (index/leftover.py)",
+}
+
+
+def features(row: Row, decision: str = CURRENT) -> tuple[float, ...]:
+    """The features of one of the decisions compared (see PREVIOUS)."""
     m = row.measures
-    return (m.scaled, m.unknown_share) if previous else m.features()
+    if decision == "scale only":
+        return m.scaled, m.unknown_share
+    if decision == "twins":
+        return m.features()[:2]
+    return m.features()
 
 
-def fit(rows: Sequence[Row], previous: bool = False) -> tuple[float, float, float]:
-    """Logistic regression: (bias, weight of the scaled cosine, weight of the unknown share)."""
+def fit(rows: Sequence[Row], decision: str = CURRENT) -> tuple[float, ...]:
+    """Logistic regression: (bias, the weight of each feature in order)."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([features(r, previous) for r in rows])
+    x = np.array([features(r, decision) for r in rows])
     y = np.array([r.on_topic for r in rows])
     model = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
-    return float(model.intercept_[0]), float(model.coef_[0][0]), float(model.coef_[0][1])
+    return (float(model.intercept_[0]), *(float(w) for w in model.coef_[0]))
 
 
-def answers(row: Row, weights: tuple[float, float, float], previous: bool = False) -> bool:
-    bias, w_scaled, w_unknown = weights
-    scaled, unknown = features(row, previous)
-    return bias + w_scaled * scaled + w_unknown * unknown >= 0.0  # confidence >= 0.5
+def answers(row: Row, weights: Sequence[float], decision: str = CURRENT) -> bool:
+    bias, *ws = weights
+    z = bias + sum(w * f for w, f in zip(ws, features(row, decision), strict=True))
+    return z >= 0.0  # confidence >= 0.5
 
 
 def figures(rows: Sequence[Row], answered: Sequence[bool], after: bool) -> str:
@@ -166,7 +179,7 @@ def figures(rows: Sequence[Row], answered: Sequence[bool], after: bool) -> str:
     )
 
 
-def table(rows: Sequence[Row], held_out: dict[str, tuple[float, float, float]]) -> None:
+def table(rows: Sequence[Row], held_out: dict[str, tuple[float, ...]]) -> None:
     after = [answers(r, held_out[r.corpus]) for r in rows]
     before = [r.answered_before for r in rows]
     head = f"{'hit@5':>6} {'MRR@10':>7} {'abstain':>8} {'on refused':>9} {'off answered':>9}"
@@ -208,17 +221,24 @@ def main() -> int:
         return 1
     held_out = {c: fit([r for r in rows if r.corpus != c]) for c in scored}
     table(rows, held_out)
-    print("\nthe previous decision (scale from the off-topic zero, no near-miss twins), held out:")
-    for c in scored:
-        weights = fit([r for r in rows if r.corpus != c], previous=True)
-        sub = [r for r in rows if r.corpus == c]
-        answered = [answers(r, weights, previous=True) for r in sub]
-        print(f"  {c:<15} {figures(sub, answered, after=True)}")
+    for decision, what in PREVIOUS.items():
+        print(f"\nthe earlier decision ({what}), held out:")
+        for c in scored:
+            weights = fit([r for r in rows if r.corpus != c], decision)
+            sub = [r for r in rows if r.corpus == c]
+            answered = [answers(r, weights, decision) for r in sub]
+            print(f"  {c:<15} {figures(sub, answered, after=True)}")
     shipped = fit(rows)
-    current = (calibration.BIAS, calibration.W_SCALED, calibration.W_UNKNOWN)
+    current = (
+        calibration.BIAS,
+        calibration.W_SCALED,
+        calibration.W_UNKNOWN,
+        calibration.W_LEFTOVER,
+    )
+    weight_names = ("BIAS", "W_SCALED", "W_UNKNOWN", "W_LEFTOVER")
     print(
         "\nweights fitted on all three sets (copy to index/calibration.py): "
-        f"BIAS = {shipped[0]:.2f}, W_SCALED = {shipped[1]:.2f}, W_UNKNOWN = {shipped[2]:.2f}"
+        + ", ".join(f"{n} = {w:.2f}" for n, w in zip(weight_names, shipped, strict=True))
     )
     print(f"weights in index/calibration.py now: {current}")
     for c in scored:
@@ -243,7 +263,8 @@ def main() -> int:
                 print(
                     f"  {r.corpus:<15} {what:<8} scaled {m.scaled:+.2f} against twins "
                     f"{m.features()[0]:+.2f} (twins {m.twin_similarity:.2f} alike at "
-                    f"{m.twin_scaled:+.2f}) unknown {m.unknown_share:.2f}  {r.text!r}{fixed}"
+                    f"{m.twin_scaled:+.2f}) unknown {m.unknown_share:.2f} leftover "
+                    f"{m.leftover:+.2f}  {r.text!r}{fixed}"
                 )
     return 0
 

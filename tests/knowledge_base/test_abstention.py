@@ -10,9 +10,11 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import calibration
+from index.leftover import leftover
 from index.search import IndexConfig, KnowledgeBase
 from index.spelling import Speller
 
@@ -340,3 +342,31 @@ def test_speller_corrects_a_misspelt_form_of_a_word_the_corpus_uses_in_another_f
     checked = speller.check("reccomended corse")
     assert checked.text == "recommended course"
     assert checked.unknown == ()
+
+
+async def test_what_the_best_passage_leaves_out_of_a_career_question_reads_off_topic(
+    tmp_path: Path, make_config: Config
+) -> None:
+    kb = await KnowledgeBase.open(make_config(topic_card_tree(tmp_path)))
+    # The introduction card explains "data engineering", not the interviews: what is left of
+    # the question reads like the off-topic and near-miss questions of the calibration.
+    career = "how many interviews does it take to land a data engineering job"
+    covered = "what makes a pipeline safe to run again after it fails"
+    asked = await kb.judge(career, await kb.search(career, top_k=5))
+    answered = await kb.judge(covered, await kb.search(covered, top_k=5))
+    assert not asked.answered
+    assert answered.answered
+    assert asked.leftover > answered.leftover
+    assert "leftover" in asked.explain()
+    await kb.close()
+
+
+def test_a_leftover_is_the_unit_part_of_the_question_its_passage_does_not_explain() -> None:
+    rng = np.random.default_rng(7)
+    question, passage = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 16)))
+    rest = leftover(question, passage)
+    assert abs(float(rest @ passage)) < 1e-5  # nothing of the passage is left
+    assert abs(float(np.linalg.norm(rest)) - 1.0) < 1e-5
+    assert float(rest @ question) > 0  # and it is part of the question
+    assert np.allclose(leftover(question, None), question)
+    assert not leftover(passage, passage).any()  # a passage that says it all leaves nothing
