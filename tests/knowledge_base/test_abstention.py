@@ -335,6 +335,20 @@ def test_speller_keeps_a_real_word_the_corpus_lacks_instead_of_a_corpus_word() -
     assert speller.check("how are goroutnes scheduled").text == "how are goroutines scheduled"
 
 
+def test_everyday_words_a_corpus_lacks_are_no_evidence_but_names_are() -> None:
+    speller = Speller(["Overfitting and underfitting trade bias against variance."])
+    # "vs", "im" and "till" are everyday web English missing from the speller's word list:
+    # a corpus that never writes them is not thereby off-topic.
+    checked = speller.check("im still on overfitting vs underfitting till now")
+    assert checked.unknown == ()
+    # A tool the corpus never names still counts.
+    assert speller.check("overfitting in kubernetes helm charts").unknown == (
+        "kubernetes",
+        "helm",
+        "charts",
+    )
+
+
 def test_speller_corrects_a_misspelt_form_of_a_word_the_corpus_uses_in_another_form() -> None:
     # The corpus says "recommendation", never "recommended": the typo is still a typo, not a
     # rare word the corpus lacks (which would count against answering).
