@@ -341,12 +341,13 @@ def test_everyday_words_a_corpus_lacks_are_no_evidence_but_names_are() -> None:
     # a corpus that never writes them is not thereby off-topic.
     checked = speller.check("im still on overfitting vs underfitting till now")
     assert checked.unknown == ()
-    # A tool the corpus never names still counts.
+    # A tool or a language the corpus never names still counts.
     assert speller.check("overfitting in kubernetes helm charts").unknown == (
         "kubernetes",
         "helm",
         "charts",
     )
+    assert speller.check("overfitting vs underfitting in c++").unknown == ("c++",)
 
 
 def test_speller_corrects_a_misspelt_form_of_a_word_the_corpus_uses_in_another_form() -> None:
