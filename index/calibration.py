@@ -65,7 +65,10 @@ the best passage anywhere in the corpus (binary, not BM25); the same for the wor
 corpus's subjects (the asked-for aspect); the share of the question's word pairs the corpus or the
 best passages use; the best BM25 share; whether the question starts with a question word; the
 twins' similarity and level as features of their own or with other exponents; how much better the
-question's best passages fit it than its twins (cosine contrast). Each moved one corpus by a
+question's best passages fit it than its twins (cosine contrast); for the leftover, headings asked
+as questions ("what is X and how do I use it") or as bare keywords as the on-topic reference, and
+the passage among the best ten that explains the leftover (and how close it is to the best); more
+subjects for the twins (12 or 16 instead of 8); a class-balanced fit. Each moved one corpus by a
 question or two and cost another as much.
 
 The corpus scale, the twins and the leftovers are cached in `<index home>/calibration.json`

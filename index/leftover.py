@@ -20,7 +20,8 @@ covered:
 where `near(set)` is the mean cosine to the set's three nearest leftovers. Like the scale, it
 needs no constant per corpus: each corpus's own headings and twins set the reference, and the
 weight is fitted by bench/abstention.py leave-one-corpus-out. Measured there with the features
-in place before (against_twins, unknown_share) as the baseline, held-out abstention accuracy
+in place before (against_twins, unknown_share) as the baseline, on the eval sets as they were
+before issue 12's second round added to them, held-out abstention accuracy
 knowledge 0.975 -> 0.981, learning-paths 0.969 -> 0.969, roadmap-sh 0.918 -> 0.942; within
 roadmap-sh (5-fold) 0.923 -> 0.965, so the remaining gap to 0.96 on roadmap-sh held out is
 the transfer between corpora, not the evidence. Per question it costs one projection and
