@@ -46,3 +46,49 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
     assert len(texts) == len(set(texts))
     missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("name", "corpus", "on_topic", "off_topic"),
+    [
+        pytest.param("fresh-knowledge.yaml", REPO / "knowledge", 8, 5, id="knowledge"),
+        pytest.param(
+            "fresh-learning-paths.yaml",
+            LEARNING_PATHS,
+            8,
+            5,
+            id="learning-paths",
+            marks=needs_corpora,
+        ),
+        pytest.param(
+            "fresh-roadmap-sh.yaml",
+            CORPORA / "roadmap-sh",
+            35,
+            25,
+            id="roadmap-sh",
+            marks=needs_corpora,
+        ),
+    ],
+)
+def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
+    name: str, corpus: Path, on_topic: int, off_topic: int
+) -> None:
+    questions = _questions(name)
+    kinds = Counter(str(q["kind"]) for q in questions)
+    assert sum(1 for q in questions if q["relevant"]) >= on_topic
+    assert kinds["off-topic"] >= off_topic
+    assert set(kinds) <= KINDS | {"off-topic"}
+    assert all((q["kind"] == "off-topic") == (not q["relevant"]) for q in questions)
+    texts = [str(q["q"]).casefold() for q in questions]
+    assert len(texts) == len(set(texts))
+    # A fresh set measures questions the weights were never fitted on: none may repeat one of
+    # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions.
+    older = {
+        str(q["q"]).casefold()
+        for old in ("knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml")
+        for q in _questions(old)
+    }
+    bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
+    assert [t for t in texts if t in older or t in bundled.splitlines()] == []
+    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
+    assert missing == []
