@@ -16,6 +16,9 @@ eval sets in bench/eval/, from one run, side by side:
   on-topic questions refused and off-topic questions answered;
 - the weights fitted on all three sets (what index/calibration.py ships), with their in-sample
   figures for reference only (a figure measured on the data it was fitted on is not a result);
+- the FRESH sets (bench/eval/fresh-<corpus>.yaml, written before the second round of issue 12
+  tuned anything, and never fitted on) as tables of their own: with the held-out weights and
+  with the weights fitted on all old sets (what ships);
 - query p50 of `KnowledgeBase.ask` per corpus (goal <= 5 ms on learning-paths), against the
   previous path (no spelling, fixed threshold) timed alternately in the same run; without the
   takeaway line, whose cost bench/answer_height.py measures.
@@ -75,8 +78,11 @@ def first_relevant(files: Sequence[str], relevant: frozenset[str]) -> int | None
     return next((i for i, f in enumerate(files[:10]) if f in relevant), None)
 
 
-def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple[float, float]]:
-    """Every question of a corpus before and after, and the query p50 (ms) before and after."""
+def score_corpus(
+    name: str, questions: list[Question], fresh: list[Question] | None = None
+) -> tuple[list[Row], list[Row], tuple[float, float]]:
+    """Every question of a corpus before and after (the old set, then the fresh report-only
+    set), and the query p50 (ms) before and after over the old set."""
     config = IndexConfig(
         (CORPORA[name].resolve(),), OUT / "index", model_path(), "embedded", "onnx"
     )
@@ -88,25 +94,26 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
         f"{cal.scale.off_topic:.3f}, its headings at {cal.scale.headings:.3f}",
         flush=True,
     )
-    rows = []
-    for q in questions:
+
+    def scored(q: Question) -> Row:
         before = rank(snap, embedder.encode([q.text])[0], q.text, ranking, limit=50)
         checked = cal.check(q.text)
         query = embedder.encode([checked.text])[0]
         ranked = rank(snap, query, checked.text, ranking, limit=50)
-        rows.append(
-            Row(
-                name,
-                q.kind,
-                bool(q.relevant),
-                first_relevant(file_ranking(before), q.relevant),
-                first_relevant(file_ranking(ranked), q.relevant),
-                calibration.best_cosine(before) >= ranking.min_similarity,
-                cal.measure(checked, ranked, query),
-                q.text,
-                checked.text,
-            )
+        return Row(
+            name,
+            q.kind,
+            bool(q.relevant),
+            first_relevant(file_ranking(before), q.relevant),
+            first_relevant(file_ranking(ranked), q.relevant),
+            calibration.best_cosine(before) >= ranking.min_similarity,
+            cal.measure(checked, ranked, query),
+            q.text,
+            checked.text,
         )
+
+    rows = [scored(q) for q in questions]
+    fresh_rows = [scored(q) for q in fresh or ()]
 
     def ask_before(question: str) -> Answer:
         # The previous path: the question as typed, the fixed threshold.
@@ -127,7 +134,7 @@ def score_corpus(name: str, questions: list[Question]) -> tuple[list[Row], tuple
         return before, after
 
     before, after = asyncio.run(latency())
-    return rows, (statistics.median(before), statistics.median(after))
+    return rows, fresh_rows, (statistics.median(before), statistics.median(after))
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
@@ -135,6 +142,7 @@ CURRENT = "twins+leftover"
 PREVIOUS = {
     "scale only": "the scale's zero at the off-topic questions, no near-miss twins",
     "twins": "the near-miss twins without the leftover (index/leftover.py)",
+    "no veto": "twins and leftover without the named-technology rule (index/technologies.txt)",
 }
 
 
@@ -159,6 +167,8 @@ def fit(rows: Sequence[Row], decision: str = CURRENT) -> tuple[float, ...]:
 
 
 def answers(row: Row, weights: Sequence[float], decision: str = CURRENT) -> bool:
+    if decision == CURRENT and row.measures.absent:
+        return False  # names a technology the corpus never mentions (index/calibration.py)
     bias, *ws = weights
     z = bias + sum(w * f for w, f in zip(ws, features(row, decision), strict=True))
     return z >= 0.0  # confidence >= 0.5
@@ -205,6 +215,7 @@ def main() -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING)
     rows: list[Row] = []
+    fresh_rows: list[Row] = []  # bench/eval/fresh-*.yaml: reported, never fitted on
     p50: dict[str, tuple[float, float]] = {}
     names = [n for n in CORPORA if not args.corpus or n in args.corpus]
     for name in names:
@@ -213,8 +224,11 @@ def main() -> int:
             continue
         corpus, questions = load_eval(ROOT / "bench" / "eval" / f"{name}.yaml")
         assert corpus == name, f"{name}.yaml is for {corpus}"
-        found, p50[name] = score_corpus(name, questions)
+        fresh_path = ROOT / "bench" / "eval" / f"fresh-{name}.yaml"
+        fresh = load_eval(fresh_path)[1] if fresh_path.exists() else []
+        found, found_fresh, p50[name] = score_corpus(name, questions, fresh)
         rows += found
+        fresh_rows += found_fresh
     scored = list(dict.fromkeys(r.corpus for r in rows))
     if len(scored) < 2:
         print("leave-one-corpus-out needs at least two corpora")
@@ -229,6 +243,21 @@ def main() -> int:
             answered = [answers(r, weights, decision) for r in sub]
             print(f"  {c:<15} {figures(sub, answered, after=True)}")
     shipped = fit(rows)
+    if fresh_rows:
+        print(
+            "\nFRESH sets (bench/eval/fresh-*.yaml, written before this round's tuning; never "
+            "fitted on), weights fitted on the OTHER corpora's old sets:"
+        )
+        table(fresh_rows, held_out)
+        print("FRESH sets, weights fitted on all three old sets (what index/calibration.py ships):")
+        table(fresh_rows, dict.fromkeys(scored, shipped))
+        for decision in PREVIOUS:
+            every = fit(rows, decision)
+            print(f"FRESH, the earlier decision ({decision}), weights fitted on all old sets:")
+            for c in scored:
+                sub = [r for r in fresh_rows if r.corpus == c]
+                answered = [answers(r, every, decision) for r in sub]
+                print(f"  {c:<15} {figures(sub, answered, after=True)}")
     current = (
         calibration.BIAS,
         calibration.W_SCALED,

@@ -407,3 +407,24 @@ async def test_a_career_question_with_two_typos_is_refused_as_the_clean_one_is(
     assert measured.check(typed).text == clean
     await _all_refused(kb, clean, typed)
     await kb.close()
+
+
+async def test_a_question_naming_a_technology_the_corpus_never_mentions_is_refused(
+    tmp_path: Path, make_config: Config
+) -> None:
+    root = topic_card_tree(tmp_path)
+    (root / "data-engineer" / "event-streams.md").write_text(
+        "# Event streams\n\nKafka keeps an ordered log of events per topic; consumers read it "
+        "at their own pace and streaming jobs process each event as it arrives.\n",
+        encoding="utf-8",
+    )
+    kb = await KnowledgeBase.open(make_config(root))
+    # The orchestration card comes close, but the tree never mentions Helm.
+    question = "run the orchestration graph on a schedule with a helm chart"
+    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    assert not decision.answered
+    assert decision.confidence == 0.0
+    assert "names helm, which this knowledge base never mentions" in decision.explain()
+    # A bundled technology the tree does mention is no evidence against answering.
+    await _answered_from(kb, "how do kafka consumers read events", "data-engineer/event-streams.md")
+    await kb.close()
