@@ -32,6 +32,7 @@ from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
 from index.snapshot import Snapshot, make_snapshot
 from index.store import EmbeddingCache, load, save
+from index.token_counts import WordCounts
 
 log = logging.getLogger(__name__)
 
@@ -321,8 +322,9 @@ class Builder:
     def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
         if fresh:
+            counter = WordCounts(self.embedder.count_tokens)
             new_chunks, fresh_stats = chunk_documents(
-                fresh, self.folders, self.embedder.count_tokens, self.embedder.max_tokens
+                fresh, self.folders, counter, self.embedder.max_tokens
             )
             by_doc: dict[tuple[int, str], list[Chunk]] = {}
             for c, n in zip(new_chunks, fresh_stats.counts, strict=True):
@@ -338,7 +340,8 @@ class Builder:
         """How the chunks fit the model, and each chunk's word pieces."""
         # Chunks reused from a persisted index without counts: count those once.
         unknown = list({c.embed_text: None for c in chunks if c.key not in self._tokens})
-        for text, n in zip(unknown, self.embedder.count_tokens(unknown), strict=True):
+        counts = WordCounts(self.embedder.count_tokens)(unknown)
+        for text, n in zip(unknown, counts, strict=True):
             self._tokens[chunk_key(text)] = n
         counts = [self._tokens[c.key] for c in chunks]
         limit = self.embedder.max_tokens
