@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import ftfy
 import ftfy.bad_codecs  # registers the sloppy-* codecs
@@ -107,20 +108,29 @@ def display_line(line: str) -> str:
     return line.rstrip()
 
 
+def _list_marker_can_start(line: str) -> bool:
+    lead = line.lstrip()[:1]
+    return lead in ("-", "*", "+") or lead.isdigit()
+
+
+def _emphasis_can_match(line: str) -> bool:
+    return "*" in line or "`" in line or "__" in line or "~~" in line
+
+
 # The passes of `plain_line`, in order: (what its pattern needs in the line, the pattern, what
-# replaces a match). "" runs on every line with markup.
-_PLAIN_PASSES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+# replaces a match). A string: a substring the line must hold; a function: a test of the line.
+_PLAIN_PASSES: tuple[tuple[str | Callable[[str], bool], re.Pattern[str], str], ...] = (
     ("#", _HEADING_MARKS, ""),
     (">", _QUOTE, ""),
     (":::", _ADMONITION, ""),
-    ("", LIST_MARKER, ""),
+    (_list_marker_can_start, LIST_MARKER, ""),
     ("![", _IMAGE, r"\1"),
     ("](", _LINK, r"\1"),
     ("][", _REF_LINK, r"\1"),
     ("<", _AUTOLINK, ""),
     ("://", _BARE_URL, ""),
     ("<", _HTML_TAG, " "),
-    ("", _EMPHASIS, ""),
+    (_emphasis_can_match, _EMPHASIS, ""),
 )
 
 
@@ -132,7 +142,7 @@ def plain_line(line: str) -> str:
     holds the result equal to `_plain_passes(line, every=True)`.
     """
     if not _MARKUP_CHAR.search(line) and not line.lstrip()[:1].isdigit():
-        return _SPACES.sub(" ", line).strip()
+        return _squeeze(line)
     return _plain_passes(line, every=False)
 
 
@@ -142,9 +152,17 @@ def _plain_passes(line: str, *, every: bool) -> str:
     ):
         return ""
     for needs, pattern, replacement in _PLAIN_PASSES:
-        if every or needs in line:
+        if every or (needs in line if isinstance(needs, str) else needs(line)):
             line = pattern.sub(replacement, line)
-    return _SPACES.sub(" ", line.replace("|", " ")).strip()
+    return _squeeze(line.replace("|", " "), every=every)
+
+
+def _squeeze(line: str, *, every: bool = False) -> str:
+    """Runs of spaces, tabs and no-break spaces as one space, and the ends stripped."""
+    # Most lines have no such run: the regex pass is skipped.
+    if every or "  " in line or "\t" in line or "\u00a0" in line:
+        line = _SPACES.sub(" ", line)
+    return line.strip()
 
 
 def plain(text: str) -> str:
