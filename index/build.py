@@ -147,7 +147,7 @@ class Builder:
         )
 
     def cache(self) -> EmbeddingCache:
-        """The on-disk embedding cache, read on first need (a reload rarely needs it)."""
+        """The on-disk embedding cache, read on first need in a build (a reload rarely needs it)."""
         if self._cache is None:
             self._cache = EmbeddingCache.for_embedder(
                 self._cache_root, self.embedder.name, self.embedder.dim
@@ -391,6 +391,9 @@ class Builder:
                 progress(min(start + _EMBED_SLICE, total), total)
         if total and use_cache:
             self.cache().save(keep={c.key for c in chunks})
+        # Not kept between builds: at x40 it holds ~45 MB the answering process would carry
+        # (and the build's peak with it); a build that needs it again reads the file (~0.1 s).
+        self._cache = None
         return out, total
 
     def _lexical(self, chunks: Sequence[Chunk], previous: Snapshot | None) -> LexicalIndex:
