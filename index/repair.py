@@ -124,6 +124,9 @@ def blank_html_comments(text: str) -> str:
 
 def blank_mdx_imports(text: str) -> str:
     """Drop MDX `import`/`export` lines (Docusaurus pages), keeping line numbers."""
+    # The multi-line pattern is tried at every character; most pages hold neither word.
+    if "import" not in text and "export" not in text:
+        return text
     return _MDX_IMPORT.sub("", text)
 
 
@@ -162,6 +165,13 @@ _PLAIN_PASSES: tuple[tuple[str | Callable[[str], bool], re.Pattern[str], _Replac
     (_emphasis_can_match, _EMPHASIS, ""),
 )
 
+# Every pass guarded by a substring needs one of these (the image and reference-link patterns
+# need a "]" as well): a line without them, most list items, can only need the other two. (The
+# list-marker pass leaves a suffix of the line and the emphasis pass runs last, so neither makes
+# one appear before a pass that needs it.)
+_LINK_OR_MARK = re.compile(r"[#>\]<]|:[:/]")
+_START_AND_EMPHASIS = tuple(p for p in _PLAIN_PASSES if not isinstance(p[0], str))
+
 
 def plain_line(line: str) -> str:
     """A line as the model reads it: words only, link text kept, URLs and markup dropped.
@@ -180,7 +190,8 @@ def _plain_passes(line: str, *, every: bool) -> str:
         (every or "]:" in line) and _REF_DEF.match(line)
     ):
         return ""
-    for needs, pattern, replacement in _PLAIN_PASSES:
+    passes = _PLAIN_PASSES if every or _LINK_OR_MARK.search(line) else _START_AND_EMPHASIS
+    for needs, pattern, replacement in passes:
         if every or (needs in line if isinstance(needs, str) else needs(line)):
             line = pattern.sub(replacement, line)
     return _squeeze(line.replace("|", " "), every=every)
