@@ -340,8 +340,8 @@ class Builder:
         """How the chunks fit the model, and each chunk's word pieces."""
         # Chunks reused from a persisted index without counts: count those once.
         unknown = list({c.embed_text: None for c in chunks if c.key not in self._tokens})
-        counts = WordCounts(self.embedder.count_tokens)(unknown)
-        for text, n in zip(unknown, counts, strict=True):
+        found = WordCounts(self.embedder.count_tokens)(unknown)
+        for text, n in zip(unknown, found, strict=True):
             self._tokens[chunk_key(text)] = n
         counts = [self._tokens[c.key] for c in chunks]
         limit = self.embedder.max_tokens
