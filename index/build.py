@@ -32,6 +32,7 @@ from index.manifest import FileState, Manifest, read_manifest
 from index.problems import Problem
 from index.snapshot import Snapshot, make_snapshot
 from index.store import EmbeddingCache, load, save
+from index.token_counts import WordCounts
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class Builder:
         )
 
     def cache(self) -> EmbeddingCache:
-        """The on-disk embedding cache, read on first need (a reload rarely needs it)."""
+        """The on-disk embedding cache, read on first need in a build (a reload rarely needs it)."""
         if self._cache is None:
             self._cache = EmbeddingCache.for_embedder(
                 self._cache_root, self.embedder.name, self.embedder.dim
@@ -321,8 +322,9 @@ class Builder:
     def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
         if fresh:
+            counter = WordCounts(self.embedder.count_tokens)
             new_chunks, fresh_stats = chunk_documents(
-                fresh, self.folders, self.embedder.count_tokens, self.embedder.max_tokens
+                fresh, self.folders, counter, self.embedder.max_tokens
             )
             by_doc: dict[tuple[int, str], list[Chunk]] = {}
             for c, n in zip(new_chunks, fresh_stats.counts, strict=True):
@@ -338,7 +340,8 @@ class Builder:
         """How the chunks fit the model, and each chunk's word pieces."""
         # Chunks reused from a persisted index without counts: count those once.
         unknown = list({c.embed_text: None for c in chunks if c.key not in self._tokens})
-        for text, n in zip(unknown, self.embedder.count_tokens(unknown), strict=True):
+        found = WordCounts(self.embedder.count_tokens)(unknown)
+        for text, n in zip(unknown, found, strict=True):
             self._tokens[chunk_key(text)] = n
         counts = [self._tokens[c.key] for c in chunks]
         limit = self.embedder.max_tokens
@@ -388,6 +391,9 @@ class Builder:
                 progress(min(start + _EMBED_SLICE, total), total)
         if total and use_cache:
             self.cache().save(keep={c.key for c in chunks})
+        # Not kept between builds: at x40 it holds ~45 MB the answering process would carry
+        # (and the build's peak with it); a build that needs it again reads the file (~0.1 s).
+        self._cache = None
         return out, total
 
     def _lexical(self, chunks: Sequence[Chunk], previous: Snapshot | None) -> LexicalIndex:

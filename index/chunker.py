@@ -17,7 +17,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,9 +25,9 @@ from index.documents import TRAIL_SEPARATOR, Chunk, Citation, Document, Section
 from index.files import DEFAULT_LIMITS, Limits
 from index.problems import Problem
 from index.repair import plain, plain_line
+from index.token_counts import TokenCounter
 
 CHUNKER_VERSION = 3
-TokenCounter = Callable[[Sequence[str]], list[int]]
 
 _LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[A-Z0-9])")

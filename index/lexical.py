@@ -72,10 +72,19 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 
         _STOPWORDS = frozenset(STOPWORDS_EN)
     stop = _STOPWORDS
-    words = [[w for w in _WORD.findall(text.lower()) if w not in stop] for text in texts]
-    unique = list({w: None for doc in words for w in doc})
-    stems = dict(zip(unique, _stemmer().stemWords(unique), strict=True))
-    return [[stems[w] for w in doc] for doc in words]
+    # Text by text, each new word stemmed once: every passage's own word strings would be held
+    # at once otherwise (~200 MB at x40), while the lists returned share the stems' strings.
+    stems: dict[str, str] = {}
+    out: list[list[str]] = []
+    for text in texts:
+        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+        try:
+            out.append(list(map(stems.__getitem__, words)))
+        except KeyError:
+            new = list({w: None for w in words if w not in stems})
+            stems.update(zip(new, _stemmer().stemWords(new), strict=True))
+            out.append(list(map(stems.__getitem__, words)))
+    return out
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _URLS = re.compile(r"\(\s*<?https?://(?:[^()]|\([^()]*\))*\)|https?://\S+")
 _SENTENCE_END = re.compile(r"[.,;:!?)\]]$")
+_ALNUM = re.compile(r"[^\W_]")  # str.isalnum: \w without the underscore
 
 
 def _pseudo_heading(lines: list[str], i: int) -> bool:
@@ -120,7 +121,13 @@ def _atx_text(text: str) -> str:
 
 
 def _has_words(text: str) -> bool:
-    return any(ch.isalnum() for ch in _URLS.sub("", text))
+    """Whether the text holds a letter or digit outside its web addresses."""
+    # Before the first "http" no address has begun (one in brackets has only "(", spaces and
+    # "<" before it): a word there settles it without rewriting the whole section.
+    cut = text.find("http")
+    if _ALNUM.search(text, 0, len(text) if cut < 0 else cut):
+        return True
+    return cut >= 0 and _ALNUM.search(_URLS.sub("", text)) is not None
 
 
 def _dedent(text: str) -> str:

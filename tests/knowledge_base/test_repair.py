@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ftfy.badness
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from index import repair as markup
@@ -104,3 +105,21 @@ def test_the_prose_shortcut_reads_every_line_as_the_full_pass_does(line: str) ->
     every = markup._HTML_TAG.sub("", line)
     every = markup._AUTOLINK.sub(r"\1", markup._ADMONITION.sub("", every))
     assert markup.display_line(line) == every.rstrip()
+
+
+# ASCII context, spacing, and characters from every one of ftfy's mojibake categories and
+# literal sequences, with long ASCII stretches between them (the windows it searches).
+_MOJIBAKE = "".join(ftfy.badness.MOJIBAKE_CATEGORIES.values()).replace("-", "")
+_BAD_PIECES = st.sampled_from(
+    [*"aZ .,?!\n\t—é", "x" * 20, "\n" * 3, "ГўВЂВ", "‚Ä", "вЂ", "β€", "Ã", "Â ", "ØŸ", "×²", "Œ"]
+) | st.sampled_from(_MOJIBAKE)
+
+
+@settings(max_examples=500)
+@given(st.lists(_BAD_PIECES, max_size=40).map("".join))
+@example("the words a Â then more")  # its match starts two characters before the Â
+@example("ok ГўВЂВ.a")
+@example("Ã last")  # `^` matches only where the text starts
+def test_mojibake_is_looked_for_as_ftfy_looks_for_it(text: str) -> None:
+    # Searched only near non-ASCII text, the answer is ftfy's over the whole text.
+    assert markup.looks_bad(text) == ftfy.badness.is_bad(text)
