@@ -20,6 +20,26 @@ def _questions(name: str) -> list[dict[str, object]]:
     return questions
 
 
+def _checked(
+    name: str, corpus: Path, on_topic: int, off_topic: int, *, every_kind: bool
+) -> list[str]:
+    """The set's questions (casefolded), after checking its size, kinds and relevant files."""
+    questions = _questions(name)
+    kinds = Counter(str(q["kind"]) for q in questions)
+    assert sum(1 for q in questions if q["relevant"]) >= on_topic
+    assert kinds["off-topic"] >= off_topic
+    if every_kind:
+        assert set(kinds) == KINDS | {"off-topic"}
+    assert set(kinds) <= KINDS | {"off-topic"}
+    # Off-topic questions have no relevant file and every on-topic one has at least one.
+    assert all((q["kind"] == "off-topic") == (not q["relevant"]) for q in questions)
+    texts = [str(q["q"]).casefold() for q in questions]
+    assert len(texts) == len(set(texts))
+    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
+    assert missing == []
+    return texts
+
+
 @pytest.mark.parametrize(
     ("name", "corpus", "on_topic", "off_topic"),
     [
@@ -35,17 +55,7 @@ def _questions(name: str) -> list[dict[str, object]]:
 def test_eval_set_is_large_varied_and_points_at_real_files(
     name: str, corpus: Path, on_topic: int, off_topic: int
 ) -> None:
-    questions = _questions(name)
-    kinds = Counter(str(q["kind"]) for q in questions)
-    assert sum(1 for q in questions if q["relevant"]) >= on_topic
-    assert kinds["off-topic"] >= off_topic
-    assert set(kinds) == KINDS | {"off-topic"}
-    # Off-topic questions have no relevant file and every on-topic one has at least one.
-    assert all((q["kind"] == "off-topic") == (not q["relevant"]) for q in questions)
-    texts = [str(q["q"]).casefold() for q in questions]
-    assert len(texts) == len(set(texts))
-    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
-    assert missing == []
+    _checked(name, corpus, on_topic, off_topic, every_kind=True)
 
 
 @pytest.mark.parametrize(
@@ -73,14 +83,7 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
     name: str, corpus: Path, on_topic: int, off_topic: int
 ) -> None:
-    questions = _questions(name)
-    kinds = Counter(str(q["kind"]) for q in questions)
-    assert sum(1 for q in questions if q["relevant"]) >= on_topic
-    assert kinds["off-topic"] >= off_topic
-    assert set(kinds) <= KINDS | {"off-topic"}
-    assert all((q["kind"] == "off-topic") == (not q["relevant"]) for q in questions)
-    texts = [str(q["q"]).casefold() for q in questions]
-    assert len(texts) == len(set(texts))
+    texts = _checked(name, corpus, on_topic, off_topic, every_kind=False)
     # A fresh set measures questions the weights were never fitted on: none may repeat one of
     # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions.
     older = {
@@ -90,5 +93,3 @@ def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_questio
     }
     bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
     assert [t for t in texts if t in older or t in bundled.splitlines()] == []
-    missing = [r for q in questions for r in q["relevant"] if not (corpus / r).is_file()]  # type: ignore[attr-defined]
-    assert missing == []
