@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -60,6 +61,24 @@ def quiet_root_logger() -> Iterator[None]:
         yield
     finally:
         root.setLevel(level)
+
+
+@functools.cache
+def full_range_int8() -> bool:
+    """Whether this CPU multiplies u8 x s8 without 16-bit saturation: x86 VNNI (vpdpbusd).
+
+    Without it, AVX2's vpmaddubsw sums two u8*s8 products in 16 bits, which full-range weights
+    can overflow: there the weights keep 7 bits (reduce_range). Anything unknown counts as
+    without.
+    """
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags"):
+            return bool({"avx512_vnni", "avx_vnni"} & set(line.split(":", 1)[1].split()))
+    return False
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -328,7 +347,7 @@ def quantize(model_path: Path, out_dir: Path) -> dict[str, Any]:
             out_dir / MODEL_FILE,
             weight_type=QuantType.QInt8,
             per_channel=True,
-            reduce_range=True,
+            reduce_range=not full_range_int8(),
             # Without it the quantizer cannot infer types through the fused contrib ops.
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
         )

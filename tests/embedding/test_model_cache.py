@@ -120,3 +120,21 @@ def test_an_unchanged_model_folder_is_not_hashed_again(
     os.utime(readme, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert onnx_export.ensure_onnx_model(model, cache) == entry  # same content, same export
     assert hashed == [model, model]  # but a touched file is hashed again
+
+
+def test_an_export_with_8_bit_weights_is_not_used_on_a_cpu_without_vnni(
+    cache: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Full-range int8 weights can saturate AVX2's 16-bit pair sums: such an export (and an
+    # index of its vectors) belongs to CPUs of its own kind, by cache entry and by name.
+    digest = model_digest(model_path)
+    made_here = onnx_export.cache_entry(digest, cache)
+    name = load_embedder(model_path, backend="onnx", cache_dir=cache).name
+    assert made_here.is_dir()
+    assert name.endswith(onnx_export.recipe())
+    vnni = onnx_export.full_range_int8()
+    monkeypatch.setattr(onnx_export, "full_range_int8", lambda: not vnni)
+    elsewhere = onnx_export.cache_entry(digest, cache)
+    assert elsewhere != made_here
+    assert not elsewhere.exists()
+    assert not name.endswith(onnx_export.recipe())
