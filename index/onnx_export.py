@@ -8,9 +8,10 @@ time), then int8 dynamic quantization with per-channel weights. Per-channel scal
 hold the vectors to the reference (mean cosine 0.992 vs 0.933 per-tensor). Weights use 8 bits
 on CPUs with VNNI (closer to the reference: mean cosine 0.9946 vs 0.9932 over 600 passages,
 0.9922 vs 0.9903 over 400 short sentences) and 7 bits elsewhere, where AVX2's u8*s8 pair sums
-would saturate; the recipe name says which (`recipe()`), so a cache made on one kind of CPU is
-never used on the other. Every export is checked against
-sentence-transformers before it is kept. The steps themselves are in `index.onnx_steps`.
+would saturate. The recipe name says which (`recipe()`): an 8-bit export is used on VNNI CPUs
+only, a 7-bit one (what the Docker image bakes, WAYPOINT_ONNX_WEIGHT_BITS=7) on any. Every
+export is checked against sentence-transformers before it is kept. The steps themselves are in
+`index.onnx_steps`.
 
 The export needs torch; `ensure_onnx_model` imports it only on a cache miss, so loading a cached
 model stays torch-free. As a command (the Docker image runs it at build time):
@@ -44,17 +45,19 @@ logger = logging.getLogger(__name__)
 # Part of the cache key and of the embedder's name: bump it whenever the recipe below changes,
 # so indexes built with other vectors are rebuilt rather than silently mixed.
 RECIPE = "onnx-int8-v2"
+PORTABLE = f"{RECIPE}-r7"  # 7-bit weights: right on every CPU
 
 
 def recipe() -> str:
-    """RECIPE and the weights' range on this CPU: 8 bits with VNNI, else 7 (`-r7`). A cache
+    """RECIPE and the weights' range on this CPU: 8 bits with VNNI, else 7 (PORTABLE). A cache
     or an index made on a VNNI machine is then never used on a CPU without it."""
-    return f"{RECIPE}-vnni" if full_range_int8() else f"{RECIPE}-r7"
+    return f"{RECIPE}-vnni" if full_range_int8() else PORTABLE
 
 
-def cache_entry(digest: str, cache_dir: Path) -> Path:
-    """Where the export of a model with content hash `digest` lives under `cache_dir`."""
-    return cache_dir / f"{digest[:24]}-{recipe()}"
+def cache_entry(digest: str, cache_dir: Path, recipe_name: str | None = None) -> Path:
+    """Where the export (this CPU's recipe unless named) of a model with content hash `digest`
+    lives under `cache_dir`."""
+    return cache_dir / f"{digest[:24]}-{recipe_name or recipe()}"
 
 
 def ensure_onnx_model(model_path: Path, cache_dir: Path) -> Path:
@@ -72,6 +75,10 @@ def ensure_onnx_model(model_path: Path, cache_dir: Path) -> Path:
         if known is None:
             _remember_stamp(target, model_path, stamp)
         return target
+    portable = cache_entry(digest, cache_dir, PORTABLE)
+    if not target.exists() and damage(portable) is None:
+        # A 7-bit export (the Docker image bakes one, in a folder it cannot write) serves any CPU.
+        return portable
     if target.exists():
         # Derived state: a damaged export is put aside and made again, never loaded.
         logger.warning("model cache %s is damaged (%s): exporting the model again", target, problem)
@@ -102,7 +109,8 @@ def source_stamp(model_path: Path) -> list[list[object]]:
 def _known_digest(model_path: Path, cache_dir: Path, stamp: list[list[object]]) -> str | None:
     """The content hash an export recorded for this model folder, none of its files changed
     since (same sizes, times and inodes): hashing 90 MB was 0.1 s of every start."""
-    for meta_file in cache_dir.glob(f"*-{recipe()}/{META_FILE}"):
+    names = dict.fromkeys((recipe(), PORTABLE))  # the hash is the model's, whatever the recipe
+    for meta_file in [m for n in names for m in cache_dir.glob(f"*-{n}/{META_FILE}")]:
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):

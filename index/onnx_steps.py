@@ -63,14 +63,20 @@ def quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
+# "7": 7-bit weights on any CPU, an export right on every x86 CPU (the Docker image bakes one).
+WEIGHT_BITS_ENV = "WAYPOINT_ONNX_WEIGHT_BITS"
+
+
 @functools.cache
 def full_range_int8() -> bool:
     """Whether this CPU multiplies u8 x s8 without 16-bit saturation: x86 VNNI (vpdpbusd).
 
     Without it, AVX2's vpmaddubsw sums two u8*s8 products in 16 bits, which full-range weights
     can overflow: there the weights keep 7 bits (reduce_range). Anything unknown counts as
-    without.
+    without, and so does WEIGHT_BITS_ENV=7.
     """
+    if os.environ.get(WEIGHT_BITS_ENV) == "7":
+        return False
     try:
         cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
