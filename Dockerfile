@@ -28,7 +28,8 @@ COPY knowledge ./knowledge
 RUN pip install .
 
 # Export the int8 ONNX model once at build time so the container starts offline and fast.
-RUN python -m index.onnx_export --cache-dir "$WAYPOINT_MODEL_CACHE_DIR"
+# 7-bit weights: right on any x86 CPU, whichever builds the image (index/onnx_export.py).
+RUN WAYPOINT_ONNX_WEIGHT_BITS=7 python -m index.onnx_export --cache-dir "$WAYPOINT_MODEL_CACHE_DIR"
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin waypoint \
     && mkdir -p /data \

@@ -2,7 +2,8 @@
 
 It reads a folder written by `index.onnx_export` (model.onnx, tokenizer.json, meta.json) and
 reproduces sentence-transformers' pipeline for this model: tokenize (truncate to
-`max_seq_length`), transformer, mean pooling over real tokens, L2 normalization.
+`max_seq_length`), transformer, mean pooling, L2 normalization. The model runs one text at a
+time (no padding, so the graph has no attention mask), several texts at once on a pool.
 """
 
 from __future__ import annotations
@@ -29,10 +30,17 @@ MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
 
-# Padded tokens per inference call. Small batches keep attention scores and activations in
-# cache: 256-token texts cost ~35% less CPU two at a time than 32 at a time (2-core Xeon).
-BATCH_TOKENS = 512
-MAX_BATCH = 64
+# ORT's CPU SkipLayerNormalization kernel is a scalar loop: 5x the time of Add +
+# LayerNormalization, 17% of all model time (measured, onnxruntime 1.32). The export does not
+# fuse it, and the session must not fuse it back at load.
+DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
+
+# Word pieces that `count_tokens` keeps for a later `encode` of the same texts (an index build
+# counts every passage while chunking, then embeds it; tokenizing again was ~2% of embedding).
+# Oldest first out past this bound: at most ~12 MB held for texts that are never embedded.
+CACHED_TOKENS = 4_000_000
+
+TokenIds = npt.NDArray[np.integer[Any]]
 
 
 def default_threads() -> int:
@@ -44,58 +52,39 @@ def default_threads() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
-def plan_batches(lengths: Sequence[int], *, batch_tokens: int, max_batch: int) -> list[list[int]]:
-    """Indices of texts grouped into batches: sorted by length (little padding), each batch
-    within `batch_tokens` padded tokens and `max_batch` texts (a single text always fits)."""
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
-        # Ascending order: the newest text is the longest and sets the padded width.
-        if current and (
-            len(current) == max_batch or (len(current) + 1) * lengths[i] > batch_tokens
-        ):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
-
-
 class OnnxEmbedder(ModelFacts):
     """MiniLM-style sentence embeddings from an exported (int8) ONNX model.
 
-    `threads`: batches embedded at once (default: usable cores, at most 4); `batch_tokens`:
-    padded tokens per batch; `max_batch`: texts per batch. Safe to call from several threads.
+    `threads`: texts embedded at once (default: usable cores, at most 4). Safe to call from
+    several threads. A text's vector does not depend on the texts embedded with it.
     """
 
-    def __init__(
-        self,
-        export_dir: Path,
-        *,
-        threads: int | None = None,
-        batch_tokens: int = BATCH_TOKENS,
-        max_batch: int = MAX_BATCH,
-    ) -> None:
+    def __init__(self, export_dir: Path, *, threads: int | None = None) -> None:
         meta: dict[str, Any] = json.loads((export_dir / META_FILE).read_text(encoding="utf-8"))
         self._name = str(meta["name"])
         self._dim = int(meta["dim"])
         self._max_tokens = int(meta["max_seq_length"])
-        self._batch_tokens = batch_tokens
-        self._max_batch = max_batch
 
         # The packaged tokenizer.json truncates and pads to 128: we truncate to the model's
-        # max_seq_length and pad per batch ourselves; counting needs no truncation at all.
+        # max_seq_length and never pad; counting needs no truncation at all.
         self._tokenizer = Tokenizer.from_file(str(export_dir / TOKENIZER_FILE))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self._max_tokens)
         self._counter = Tokenizer.from_file(str(export_dir / TOKENIZER_FILE))
         self._counter.no_padding()
         self._counter.no_truncation()
+        vocab = self._counter.get_vocab_size(with_added_tokens=True)
+        # 2 bytes a word piece when the vocabulary allows.
+        self._id_type: type[np.integer[Any]] = np.uint16 if vocab <= 1 << 16 else np.int64
+        # Texts counted and not yet embedded -> their word pieces, oldest first.
+        self._counted: dict[str, TokenIds] = {}
+        self._counted_tokens = 0
+        self._counted_lock = threading.Lock()
 
-        # Parallel over batches, not inside operators: each run is single-threaded (per-operator
-        # barriers cost 30-50% more CPU on 2 busy cores, measured) and `threads` batches run at
+        # Parallel over texts, not inside operators: each run is single-threaded (per-operator
+        # barriers cost 30-50% more CPU on 2 busy cores, measured) and `threads` texts run at
         # once (session.run releases the GIL). A lone query runs on the caller's thread.
+        # One text per run: no padding, no mask, and its int8 activation scales are its own.
         self._threads = threads or default_threads()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -108,58 +97,77 @@ class OnnxEmbedder(ModelFacts):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
-            str(export_dir / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            str(export_dir / MODEL_FILE),
+            options,
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=DISABLED_OPTIMIZERS,
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         logger.info("loaded %s from %s (%d threads)", self._name, export_dir, self._threads)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text before truncation, special tokens included."""
-        return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
+        ids = [
+            np.asarray(e.ids, dtype=self._id_type) for e in self._counter.encode_batch(list(texts))
+        ]
+        with self._counted_lock:
+            for text, seq in zip(texts, ids, strict=True):
+                if text not in self._counted:
+                    self._counted[text] = seq
+                    self._counted_tokens += len(seq)
+            while self._counted_tokens > CACHED_TOKENS:
+                self._counted_tokens -= len(self._counted.pop(next(iter(self._counted))))
+        return [len(seq) for seq in ids]
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Vectors of shape (len(texts), dim), L2-normalized.
-
-        Texts are batched by sorted length, so a batch pads to similar lengths, and by padded
-        token count (`batch_tokens`), so long texts go a few at a time. int8 activations
-        are scaled per batch, so a vector may differ very slightly with its batch companions.
-        """
+        """Vectors of shape (len(texts), dim), L2-normalized; each text's alone, bit for bit."""
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         if not texts:
             return out
-        ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
-        lengths = [len(seq) for seq in ids]
-        batches = plan_batches(lengths, batch_tokens=self._batch_tokens, max_batch=self._max_batch)
-        if len(batches) == 1 or self._threads == 1:
-            for rows in batches:
-                out[rows] = self._embed([ids[i] for i in rows])
+        ids = self._token_ids(texts)
+        if len(texts) == 1 or self._threads == 1:
+            for i, seq in enumerate(ids):
+                out[i] = self._embed(seq)
             return out
-        results = self._executor().map(lambda rows: self._embed([ids[i] for i in rows]), batches)
-        for rows, vectors in zip(batches, results, strict=True):
-            out[rows] = vectors
+        # Longest first: the last texts handed out are short, so the workers finish together.
+        order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+        vectors = self._executor().map(lambda i: self._embed(ids[i]), order)
+        for i, vector in zip(order, vectors, strict=True):
+            out[i] = vector
         return out
 
+    def _token_ids(self, texts: Sequence[str]) -> list[TokenIds]:
+        """Each text's word pieces, truncated: from `count_tokens` when it saw the text."""
+        ids: list[TokenIds | None] = [None] * len(texts)
+        with self._counted_lock:
+            for i, text in enumerate(texts):
+                seq = self._counted.pop(text, None)
+                if seq is not None:
+                    self._counted_tokens -= len(seq)
+                    if len(seq) <= self._max_tokens:  # else truncated as the tokenizer does
+                        ids[i] = seq
+        todo = [i for i, seq in enumerate(ids) if seq is None]
+        if todo:
+            fresh = self._tokenizer.encode_batch([texts[i] for i in todo])
+            for i, encoding in zip(todo, fresh, strict=True):
+                ids[i] = np.asarray(encoding.ids, dtype=self._id_type)
+        return [seq for seq in ids if seq is not None]
+
     def _executor(self) -> ThreadPoolExecutor:
-        """The batch workers, started on the first multi-batch call and kept for the process."""
+        """The workers, started on the first multi-text call and kept for the process."""
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="onnx-embed")
             return self._pool
 
-    def _embed(self, batch: list[list[int]]) -> Vectors:
-        width = max(len(seq) for seq in batch)
-        input_ids = np.zeros((len(batch), width), dtype=np.int64)
-        mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, seq in enumerate(batch):
-            input_ids[row, : len(seq)] = seq
-            mask[row, : len(seq)] = 1
-        feed = {"input_ids": input_ids, "attention_mask": mask}
+    def _embed(self, seq: TokenIds) -> Vectors:
+        input_ids = seq.astype(np.int64)[None, :]
+        feed = {"input_ids": input_ids}
+        if "attention_mask" in self._inputs:  # exports before onnx-int8-v2 read one
+            feed["attention_mask"] = np.ones_like(input_ids)
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = np.zeros_like(input_ids)
         hidden: npt.NDArray[np.float32] = self._session.run(None, feed)[0]
-        # Mean pooling over real tokens, as a batched (1 x width) @ (width x dim) product.
-        weights = mask.astype(np.float32)
-        pooled: Vectors = np.matmul(weights[:, None, :], hidden)[:, 0, :]
-        pooled /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
-        pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        pooled: Vectors = hidden[0].mean(axis=0)
+        pooled /= max(float(np.linalg.norm(pooled)), 1e-12)
         return pooled

@@ -19,6 +19,7 @@ import pytest
 import index.onnx_export as onnx_export
 from index.embedder import load_embedder, model_digest
 from index.onnx_embedder import META_FILE, MODEL_FILE, TOKENIZER_FILE
+from index.onnx_steps import WEIGHT_BITS_ENV, full_range_int8
 
 
 def _truncate(path: Path) -> None:
@@ -120,3 +121,49 @@ def test_an_unchanged_model_folder_is_not_hashed_again(
     os.utime(readme, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert onnx_export.ensure_onnx_model(model, cache) == entry  # same content, same export
     assert hashed == [model, model]  # but a touched file is hashed again
+
+
+def test_an_export_with_8_bit_weights_is_not_used_on_a_cpu_without_vnni(
+    cache: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Full-range int8 weights can saturate AVX2's 16-bit pair sums: such an export (and an
+    # index of its vectors) belongs to CPUs of its own kind, by cache entry and by name.
+    digest = model_digest(model_path)
+    made_here = onnx_export.cache_entry(digest, cache)
+    name = load_embedder(model_path, backend="onnx", cache_dir=cache).name
+    assert made_here.is_dir()
+    assert name.endswith(onnx_export.recipe())
+    vnni = onnx_export.full_range_int8()
+    monkeypatch.setattr(onnx_export, "full_range_int8", lambda: not vnni)
+    elsewhere = onnx_export.cache_entry(digest, cache)
+    assert elsewhere != made_here
+    assert not elsewhere.exists()
+    assert not name.endswith(onnx_export.recipe())
+
+
+def test_a_7_bit_export_serves_a_vnni_cpu_without_exporting_again(
+    cache: Path, model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Docker image bakes a 7-bit export (right on every CPU) into a folder it cannot write:
+    # a VNNI host uses it rather than exporting its own.
+    def no_export(*args: object, **kwargs: object) -> None:
+        raise AssertionError("exported although a 7-bit export was there")
+
+    digest = model_digest(model_path)
+    (entry,) = cache.iterdir()
+    portable = onnx_export.cache_entry(digest, cache, onnx_export.PORTABLE)
+    if entry != portable:
+        entry.rename(portable)
+    monkeypatch.setattr(onnx_export, "full_range_int8", lambda: True)
+    monkeypatch.setattr(onnx_export, "export_onnx", no_export)
+    assert onnx_export.ensure_onnx_model(model_path, cache) == portable
+
+
+def test_7_bit_weights_can_be_asked_for_on_any_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WEIGHT_BITS_ENV, "7")
+    full_range_int8.cache_clear()
+    try:
+        assert onnx_export.recipe() == onnx_export.PORTABLE
+    finally:
+        monkeypatch.delenv(WEIGHT_BITS_ENV)
+        full_range_int8.cache_clear()

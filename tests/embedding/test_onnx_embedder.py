@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
+import index.onnx_embedder as onnx_embedder_module
 from index.onnx_embedder import OnnxEmbedder
 from index.torch_embedder import TorchEmbedder
 
@@ -44,13 +45,14 @@ def test_vectors_are_normalized_float32(onnx_embedder: OnnxEmbedder) -> None:
     assert onnx_embedder.encode([]).shape == (0, 384)
 
 
-def test_order_is_kept_despite_length_sorting(onnx_embedder: OnnxEmbedder) -> None:
-    # One text at a time vs all together (sorted, batched): each row stays with its text.
+def test_a_text_gets_the_same_vector_alone_or_among_others(onnx_embedder: OnnxEmbedder) -> None:
+    # One text per model run (no padding, its own int8 scales): its vector is the same bit for
+    # bit in a build's big call, in any order, and as a lone query.
     alone = np.vstack([onnx_embedder.encode([text]) for text in TEXTS])
     together = onnx_embedder.encode(TEXTS)
-    # int8 activations are scaled per batch, so rows agree closely but not bit for bit.
-    assert np.min(np.sum(alone * together, axis=1)) > 0.98
-    assert np.argmax(together @ alone.T, axis=1).tolist() == list(range(len(TEXTS)))
+    backwards = onnx_embedder.encode(TEXTS[::-1])[::-1]
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(backwards, alone)
 
 
 def test_count_tokens_agrees_with_the_hf_tokenizer(
@@ -83,11 +85,29 @@ def test_names_tell_backends_and_quantization_apart(
     assert onnx_embedder.name.split(":")[0] == torch_embedder.name.split(":")[0]
 
 
-def test_parallel_batches_give_the_same_vectors_as_one_thread(
+def test_parallel_workers_give_the_same_vectors_as_one_thread(
     onnx_embedder: OnnxEmbedder, onnx_cache: Path
 ) -> None:
     (entry,) = (p for p in onnx_cache.iterdir() if not p.name.startswith("."))
-    serial = OnnxEmbedder(entry, threads=1, batch_tokens=256)
-    parallel = OnnxEmbedder(entry, threads=3, batch_tokens=256)
-    texts = TEXTS * 3  # many batches, so the workers really interleave
+    serial = OnnxEmbedder(entry, threads=1)
+    parallel = OnnxEmbedder(entry, threads=3)
+    texts = TEXTS * 3  # many runs, so the workers really interleave
     np.testing.assert_array_equal(parallel.encode(texts), serial.encode(texts))
+
+
+@pytest.mark.parametrize("kept_tokens", [onnx_embedder_module.CACHED_TOKENS, 300])
+def test_counted_texts_embed_as_uncounted_ones(
+    onnx_embedder: OnnxEmbedder,
+    onnx_cache: Path,
+    kept_tokens: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An index build counts every passage, then embeds it: the word pieces kept from the count
+    # (all of them, or only the latest when the bound is small) give the very vectors a fresh
+    # tokenization gives, truncated texts included.
+    monkeypatch.setattr(onnx_embedder_module, "CACHED_TOKENS", kept_tokens)
+    (entry,) = (p for p in onnx_cache.iterdir() if not p.name.startswith("."))
+    counted = OnnxEmbedder(entry)
+    counts = counted.count_tokens(TEXTS)
+    assert max(counts) > counted.max_tokens
+    np.testing.assert_array_equal(counted.encode(TEXTS), onnx_embedder.encode(TEXTS))
