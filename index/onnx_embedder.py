@@ -35,11 +35,6 @@ META_FILE = "meta.json"
 # fuse it, and the session must not fuse it back at load.
 DISABLED_OPTIMIZERS = ["SkipLayerNormFusion"]
 
-# Word pieces that `count_tokens` keeps for a later `encode` of the same texts (an index build
-# counts every passage while chunking, then embeds it; tokenizing again was ~2% of embedding).
-# Oldest first out past this bound: at most ~12 MB held for texts that are never embedded.
-CACHED_TOKENS = 4_000_000
-
 TokenIds = npt.NDArray[np.integer[Any]]
 
 
@@ -76,10 +71,6 @@ class OnnxEmbedder(ModelFacts):
         vocab = self._counter.get_vocab_size(with_added_tokens=True)
         # 2 bytes a word piece when the vocabulary allows.
         self._id_type: type[np.integer[Any]] = np.uint16 if vocab <= 1 << 16 else np.int64
-        # Texts counted and not yet embedded -> their word pieces, oldest first.
-        self._counted: dict[str, TokenIds] = {}
-        self._counted_tokens = 0
-        self._counted_lock = threading.Lock()
 
         # Parallel over texts, not inside operators: each run is single-threaded (per-operator
         # barriers cost 30-50% more CPU on 2 busy cores, measured) and `threads` texts run at
@@ -107,17 +98,7 @@ class OnnxEmbedder(ModelFacts):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text before truncation, special tokens included."""
-        ids = [
-            np.asarray(e.ids, dtype=self._id_type) for e in self._counter.encode_batch(list(texts))
-        ]
-        with self._counted_lock:
-            for text, seq in zip(texts, ids, strict=True):
-                if text not in self._counted:
-                    self._counted[text] = seq
-                    self._counted_tokens += len(seq)
-            while self._counted_tokens > CACHED_TOKENS:
-                self._counted_tokens -= len(self._counted.pop(next(iter(self._counted))))
-        return [len(seq) for seq in ids]
+        return [len(e.ids) for e in self._counter.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Vectors of shape (len(texts), dim), L2-normalized; each text's alone, bit for bit."""
@@ -137,21 +118,9 @@ class OnnxEmbedder(ModelFacts):
         return out
 
     def _token_ids(self, texts: Sequence[str]) -> list[TokenIds]:
-        """Each text's word pieces, truncated: from `count_tokens` when it saw the text."""
-        ids: list[TokenIds | None] = [None] * len(texts)
-        with self._counted_lock:
-            for i, text in enumerate(texts):
-                seq = self._counted.pop(text, None)
-                if seq is not None:
-                    self._counted_tokens -= len(seq)
-                    if len(seq) <= self._max_tokens:  # else truncated as the tokenizer does
-                        ids[i] = seq
-        todo = [i for i, seq in enumerate(ids) if seq is None]
-        if todo:
-            fresh = self._tokenizer.encode_batch([texts[i] for i in todo])
-            for i, encoding in zip(todo, fresh, strict=True):
-                ids[i] = np.asarray(encoding.ids, dtype=self._id_type)
-        return [seq for seq in ids if seq is not None]
+        """Each text's word pieces, truncated to the model's limit."""
+        encodings = self._tokenizer.encode_batch(list(texts))
+        return [np.asarray(e.ids, dtype=self._id_type) for e in encodings]
 
     def _executor(self) -> ThreadPoolExecutor:
         """The workers, started on the first multi-text call and kept for the process."""

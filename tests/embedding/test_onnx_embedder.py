@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from transformers import AutoTokenizer
 
-import index.onnx_embedder as onnx_embedder_module
 from index.onnx_embedder import OnnxEmbedder
 from index.torch_embedder import TorchEmbedder
 
@@ -93,21 +92,3 @@ def test_parallel_workers_give_the_same_vectors_as_one_thread(
     parallel = OnnxEmbedder(entry, threads=3)
     texts = TEXTS * 3  # many runs, so the workers really interleave
     np.testing.assert_array_equal(parallel.encode(texts), serial.encode(texts))
-
-
-@pytest.mark.parametrize("kept_tokens", [onnx_embedder_module.CACHED_TOKENS, 300])
-def test_counted_texts_embed_as_uncounted_ones(
-    onnx_embedder: OnnxEmbedder,
-    onnx_cache: Path,
-    kept_tokens: int,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # An index build counts every passage, then embeds it: the word pieces kept from the count
-    # (all of them, or only the latest when the bound is small) give the very vectors a fresh
-    # tokenization gives, truncated texts included.
-    monkeypatch.setattr(onnx_embedder_module, "CACHED_TOKENS", kept_tokens)
-    (entry,) = (p for p in onnx_cache.iterdir() if not p.name.startswith("."))
-    counted = OnnxEmbedder(entry)
-    counts = counted.count_tokens(TEXTS)
-    assert max(counts) > counted.max_tokens
-    np.testing.assert_array_equal(counted.encode(TEXTS), onnx_embedder.encode(TEXTS))
