@@ -195,20 +195,11 @@ def shorten(text: str, limit: int) -> str:
 
 
 def takeaway(
-    question: str,
-    text: str,
-    embedder: Embedder,
-    *,
-    others: Sequence[str] = (),
-    title: str = "",
+    question: str, text: str, embedder: Embedder, *, others: Sequence[str] = ()
 ) -> str | None:
     """The sentence(s) that best answer `question` in passage `text` or, clearly better, in
     the `others` (more passages of its document), as display Markdown; None when no sentence
     is long enough to answer on its own.
-
-    The question's words that the document's `title` names do not count as overlap: every
-    sentence is about that subject, and one that merely repeats it ("Read the guide on
-    overfitting") would win "how do I avoid overfitting" over the sentences that answer it.
 
     One call to the model: the question and at most `MAX_SENTENCES` sentences in one batch.
     """
@@ -223,7 +214,7 @@ def takeaway(
     texts = [plain(found[i].text) for i in candidates]
     vectors = embedder.encode([question, *texts])
     cosine = vectors[1:] @ vectors[0]
-    asked = (_stems(question) - _stems(title)) or _stems(question)
+    asked = _stems(question)
     overlap = np.array(
         [len(asked & _stems(t)) / len(asked) if asked else 0.0 for t in texts], dtype=np.float32
     )
@@ -361,7 +352,7 @@ def best_document_takeaway(
         for p in passages[1:]
         if (p.citation.source, p.citation.title) == (first.source, first.title)
     ]
-    return takeaway(question, passages[0].text, embedder, others=same, title=first.title)
+    return takeaway(question, passages[0].text, embedder, others=same)
 
 
 def with_takeaway(answer: Answer, embedder: Embedder) -> Answer:
