@@ -45,8 +45,11 @@ def test_search_json_contract(
     ]
     first, off_topic = records
     assert set(first) == {"question", "answered", "confidence", "takeaway", "results"}
-    # The line that says the answer, from the best passage; none when it abstains.
-    assert any(w in first["takeaway"] for w in ("regularization", "more training data", "early"))
+    # A line of the best passage's document says the answer; none when it abstains. (Which
+    # line is the takeaway's choice, held by tests/discord_bot/test_answer_shape.py: here lines
+    # of the article tie within the int8 weights' rounding, 8-bit and 7-bit pick different ones.)
+    article = (kb_dir / "articles/ml-basics/overfitting.md").read_text(encoding="utf-8")
+    assert first["takeaway"][:30] in article
     assert off_topic["takeaway"] is None
     assert first["answered"] is True
     assert off_topic["answered"] is False
