@@ -193,6 +193,9 @@ def _english_dictionary() -> Any:
     return symspell
 
 
+_english_lock = threading.Lock()  # one dictionary for every corpus and thread
+
+
 def english_fix(word: str) -> str | None:
     """The English word one edit from a typo that no corpus word explains ("monhts": "months"),
     the most common if several; None when the word is no likely typo of one."""
@@ -204,9 +207,6 @@ def english_fix(word: str) -> str | None:
         return None
     term: str = min(found, key=lambda s: (-s.count, s.term)).term
     return term if likely_typo(word, term) else None
-
-
-_english_lock = threading.Lock()
 
 
 def words(text: str) -> list[str]:
