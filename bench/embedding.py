@@ -10,6 +10,18 @@ vectors to the fp32 reference. `measure(texts)` returns the same figures as a di
 `bench/retrieval.py` to call on its own chunks.
 
 The first run exports the ONNX model into `--cache-dir` (reported, not counted).
+
+Two ONNX exports (say the cached one and a new recipe's), model time only:
+
+    python bench/embedding.py --compare OLD_DIR NEW_DIR [--texts FILE.json] [--limit 2000]
+    python bench/embedding.py --profile DIR [--texts FILE.json] [--limit 300]
+
+`--compare` times each export's model run per passage (tokenized once, one thread each, the
+exports alternated every `--block` passages, the order flipped each block): medians, the median
+of the per-block ratios, and whether the vectors are bit for bit the same (else their cosines).
+`--profile` prints ONNX Runtime's per-operator time and the passages' token lengths (attention
+grows with the square of the length). `bench/scale.py --keep DIR` leaves x40-style passages in
+DIR/x40/texts.json.
 """
 
 from __future__ import annotations
@@ -228,6 +240,83 @@ def measure(
     return figures
 
 
+def compare_exports(
+    old: Path, new: Path, texts: Sequence[str], *, block: int = 20
+) -> dict[str, Any]:
+    """Model time per passage of two export folders, alternated (see the module docstring)."""
+    from index.onnx_embedder import OnnxEmbedder
+
+    embedders = (OnnxEmbedder(old, threads=1), OnnxEmbedder(new, threads=1))
+    ids = embedders[0].token_ids(texts)
+    vectors = np.zeros((2, len(ids), embedders[0].dim), dtype=np.float32)
+    for embedder in embedders:  # warm-up: first-run allocations are not the steady state
+        for seq in ids[:10]:
+            embedder.embed_ids(seq)
+    per_block: tuple[list[float], list[float]] = ([], [])
+    for start in range(0, len(ids), block):
+        stop = min(start + block, len(ids))
+        for k in (0, 1) if (start // block) % 2 == 0 else (1, 0):
+            started = time.perf_counter()
+            for i in range(start, stop):
+                vectors[k, i] = embedders[k].embed_ids(ids[i])
+            per_block[k].append((time.perf_counter() - started) / (stop - start))
+    cosines = np.sum(vectors[0] * vectors[1], axis=1)
+    return {
+        "passages": len(ids),
+        "old": embedders[0].name,
+        "new": embedders[1].name,
+        "old_ms": statistics.median(per_block[0]) * 1e3,
+        "new_ms": statistics.median(per_block[1]) * 1e3,
+        "ratio_median": statistics.median(n / o for o, n in zip(*per_block, strict=True)),
+        "ratio_total": sum(per_block[1]) / sum(per_block[0]),
+        "identical": bool(np.array_equal(vectors[0], vectors[1])),
+        "cosine_mean": float(cosines.mean()),
+        "cosine_min": float(cosines.min()),
+    }
+
+
+def token_lengths(export: Path, texts: Sequence[str]) -> str:
+    """The passages' token lengths as the model reads them, in one line."""
+    from index.onnx_embedder import OnnxEmbedder
+
+    lengths = np.array([len(s) for s in OnnxEmbedder(export, threads=1).token_ids(texts)])
+    p10, p50, p90 = np.percentile(lengths, [10, 50, 90])
+    squared = float((lengths.astype(np.float64) ** 2).sum() / lengths.sum())
+    return (
+        f"tokens per passage: mean {lengths.mean():.0f}, p10 {p10:.0f}, median {p50:.0f}, "
+        f"p90 {p90:.0f}, max {lengths.max()}; attention's mean length (sum L^2 / sum L) "
+        f"{squared:.0f}"
+    )
+
+
+def profile_export(export: Path, texts: Sequence[str]) -> list[tuple[str, int, float]]:
+    """ONNX Runtime's kernel time per operator type over `texts`: (op, nodes, ms per passage),
+    the costliest first."""
+    from index.onnx_embedder import MODEL_FILE, OnnxEmbedder, open_session
+
+    ids = OnnxEmbedder(export, threads=1).token_ids(texts)
+    with tempfile.TemporaryDirectory() as tmp:
+        session = open_session(export / MODEL_FILE, profile_prefix=str(Path(tmp) / "ort"))
+        wanted = {i.name for i in session.get_inputs()}
+        for seq in ids:
+            input_ids = seq.astype(np.int64)[None, :]
+            feed = {"input_ids": input_ids}
+            for name in wanted - {"input_ids"}:  # older exports: a mask of ones, zero types
+                feed[name] = (np.ones_like if name == "attention_mask" else np.zeros_like)(
+                    input_ids
+                )
+            session.run(None, feed)
+        events = json.loads(Path(session.end_profiling()).read_text())
+    total: dict[str, float] = {}
+    nodes: dict[str, set[str]] = {}
+    for event in events:
+        if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+            op = event["args"]["op_name"]
+            total[op] = total.get(op, 0.0) + event["dur"] / 1e3 / len(ids)
+            nodes.setdefault(op, set()).add(event["name"])
+    return sorted(((op, len(nodes[op]), ms) for op, ms in total.items()), key=lambda r: -r[2])
+
+
 def machine() -> str:
     """CPU model, cores usable, load average and BLAS variables: the context of the figures."""
     model = "unknown CPU"
@@ -282,9 +371,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per backend")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("OLD", "NEW"), help="two ONNX export folders"
+    )
+    models.add_argument("--profile", type=Path, metavar="DIR", help="an ONNX export folder")
+    parser.add_argument("--limit", type=int, help="the first N texts only")
+    parser.add_argument("--block", type=int, default=20, help="--compare: passages per turn")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     texts = json.loads(args.texts.read_text()) if args.texts else corpus_chunks(args.corpus)
+    texts = texts[: args.limit]
+    if args.compare or args.profile:
+        return _compare_or_profile(args, texts)
     before = machine()
     figures = measure(texts, runs=args.runs, cache_dir=args.cache_dir)
     figures["machine_before"], figures["machine_after"] = before, machine()
@@ -293,6 +392,39 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"machine: {before}\n     after: {figures['machine_after']}")
         print(report(figures))
+    return 0
+
+
+def _compare_or_profile(args: argparse.Namespace, texts: list[str]) -> int:
+    before = machine()
+    if args.compare:
+        old, new = args.compare
+        figures = compare_exports(old, new, texts, block=args.block)
+        figures["lengths"] = token_lengths(old, texts)
+        figures["machine_before"], figures["machine_after"] = before, machine()
+        if args.json:
+            print(json.dumps(figures, indent=2))
+            return 0
+        f = figures
+        same = (
+            "bit for bit the same"
+            if f["identical"]
+            else f"cosine new to old mean {f['cosine_mean']:.5f} min {f['cosine_min']:.5f}"
+        )
+        print(f"machine: {before}\n     after: {f['machine_after']}\n{f['lengths']}")
+        print(f"old {f['old']}: {f['old_ms']:.2f} ms per passage (median of blocks)")
+        print(f"new {f['new']}: {f['new_ms']:.2f} ms per passage")
+        print(
+            f"new/old: median of per-block ratios {f['ratio_median']:.3f}, "
+            f"total {f['ratio_total']:.3f}, over {f['passages']} passages; vectors: {same}"
+        )
+        return 0
+    rows = profile_export(args.profile, texts)
+    print(f"machine: {before}\n{token_lengths(args.profile, texts)}")
+    whole = sum(ms for _, _, ms in rows)
+    for op, count, ms in rows:
+        print(f"{op:<32}{count:>4} nodes {ms:8.3f} ms/passage {ms / whole:7.1%}")
+    print(f"{'all kernels':<32}{'':>10} {whole:8.3f} ms/passage over {len(texts)} passages")
     return 0
 
 

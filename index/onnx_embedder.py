@@ -47,6 +47,28 @@ def default_threads() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
+def open_session(model_file: Path, *, profile_prefix: str | None = None) -> ort.InferenceSession:
+    """An ONNX Runtime session on `model_file` as the embedder runs it: one thread, this CPU's
+    kernels. `profile_prefix`: record ORT's per-operator profile there (bench/embedding.py)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # Layout and kernel choices for this CPU are made at load (tens of ms): the saved graph
+    # stays portable across machines.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
+    return ort.InferenceSession(
+        str(model_file),
+        options,
+        providers=["CPUExecutionProvider"],
+        disabled_optimizers=DISABLED_OPTIMIZERS,
+    )
+
+
 class OnnxEmbedder(ModelFacts):
     """MiniLM-style sentence embeddings from an exported (int8) ONNX model.
 
@@ -79,20 +101,7 @@ class OnnxEmbedder(ModelFacts):
         self._threads = threads or default_threads()
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        # Layout and kernel choices for this CPU are made at load (tens of ms): the saved graph
-        # stays portable across machines.
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(export_dir / MODEL_FILE),
-            options,
-            providers=["CPUExecutionProvider"],
-            disabled_optimizers=DISABLED_OPTIMIZERS,
-        )
+        self._session = open_session(export_dir / MODEL_FILE)
         self._inputs = {i.name for i in self._session.get_inputs()}
         logger.info("loaded %s from %s (%d threads)", self._name, export_dir, self._threads)
 
@@ -105,20 +114,20 @@ class OnnxEmbedder(ModelFacts):
         out = np.empty((len(texts), self._dim), dtype=np.float32)
         if not texts:
             return out
-        ids = self._token_ids(texts)
+        ids = self.token_ids(texts)
         if len(texts) == 1 or self._threads == 1:
             for i, seq in enumerate(ids):
-                out[i] = self._embed(seq)
+                out[i] = self.embed_ids(seq)
             return out
         # Longest first: the last texts handed out are short, so the workers finish together.
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        vectors = self._executor().map(lambda i: self._embed(ids[i]), order)
+        vectors = self._executor().map(lambda i: self.embed_ids(ids[i]), order)
         for i, vector in zip(order, vectors, strict=True):
             out[i] = vector
         return out
 
-    def _token_ids(self, texts: Sequence[str]) -> list[TokenIds]:
-        """Each text's word pieces, truncated to the model's limit."""
+    def token_ids(self, texts: Sequence[str]) -> list[TokenIds]:
+        """Each text's word pieces as the model reads them (truncated to its limit)."""
         encodings = self._tokenizer.encode_batch(list(texts))
         return [np.asarray(e.ids, dtype=self._id_type) for e in encodings]
 
@@ -129,7 +138,8 @@ class OnnxEmbedder(ModelFacts):
                 self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="onnx-embed")
             return self._pool
 
-    def _embed(self, seq: TokenIds) -> Vectors:
+    def embed_ids(self, seq: TokenIds) -> Vectors:
+        """One text's vector from its `token_ids`: the model's run, mean pooling, L2 norm."""
         input_ids = seq.astype(np.int64)[None, :]
         feed = {"input_ids": input_ids}
         if "attention_mask" in self._inputs:  # exports before onnx-int8-v2 read one

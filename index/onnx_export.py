@@ -13,6 +13,15 @@ only, a 7-bit one (what the Docker image bakes, WAYPOINT_ONNX_WEIGHT_BITS=7) on 
 export is checked against sentence-transformers before it is kept. The steps themselves are in
 `index.onnx_steps`.
 
+Tried and left out (onnxruntime 1.32, AMD EPYC with VNNI, 2,000 x40-style passages alternated
+with `bench/embedding.py --compare`): the int8 matrix products already run near the CPU's VNNI
+peak and the fp32 attention core near its FMA peak, so the alternatives to QAttention do not
+pay (time per passage, new/old, median of per-block ratios): MultiHeadAttention (its flash
+path) 1.005; ONNX Attention (opset 23) 0.992 with the same vectors, not worth a recipe change
+that re-embeds every index; an int8 attention core (scores and probabilities through
+DynamicQuantizeMatMul) 0.960, but the vectors drift (cosine to this recipe's mean 0.992, min
+0.978). Session options (denormals, arena, memory patterns) changed nothing.
+
 The export needs torch; `ensure_onnx_model` imports it only on a cache miss, so loading a cached
 model stays torch-free. As a command (the Docker image runs it at build time):
 
