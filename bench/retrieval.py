@@ -461,7 +461,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     for path in sorted((ROOT / "bench" / "eval").glob("*.yaml")):
-        if path.name.startswith("fresh-"):
+        if path.name.startswith("fresh"):
             continue  # report-only sets of bench/abstention.py: never calibrated on
         if "questions" not in yaml.safe_load(path.read_text(encoding="utf-8")):
             continue  # followups.yaml, order.yaml: sets of their own benchmarks
