@@ -150,11 +150,13 @@ def score_corpus(
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
-CURRENT = "twins+leftover"
+CURRENT = "twins+leftover+coverage+off-topic words"
 PREVIOUS = {
     "scale only": "the scale's zero at the off-topic questions, no near-miss twins",
     "twins": "the near-miss twins without the leftover (index/leftover.py)",
     "no veto": "twins and leftover without the named-technology rule (index/technologies.txt)",
+    "no coverage": "twins, leftover and the rule, without the best passage's word coverage",
+    "no off-topic words": "all of it but the share of words the off-topic questions use",
 }
 
 
@@ -165,6 +167,10 @@ def features(row: Row, decision: str = CURRENT) -> tuple[float, ...]:
         return m.scaled, m.unknown_share
     if decision == "twins":
         return m.features()[:2]
+    if decision in ("no veto", "no coverage"):
+        return m.features()[:3]
+    if decision == "no off-topic words":
+        return m.features()[:4]
     return m.features()
 
 
@@ -179,7 +185,7 @@ def fit(rows: Sequence[Row], decision: str = CURRENT) -> tuple[float, ...]:
 
 
 def answers(row: Row, weights: Sequence[float], decision: str = CURRENT) -> bool:
-    if decision == CURRENT and row.measures.absent:
+    if decision in (CURRENT, "no coverage", "no off-topic words") and row.measures.absent:
         return False  # names a technology the corpus never mentions (index/calibration.py)
     bias, *ws = weights
     z = bias + sum(w * f for w, f in zip(ws, features(row, decision), strict=True))
@@ -290,8 +296,17 @@ def main() -> int:
         calibration.W_SCALED,
         calibration.W_UNKNOWN,
         calibration.W_LEFTOVER,
+        calibration.W_COVERAGE,
+        calibration.W_OFF_TOPIC_WORDS,
     )
-    weight_names = ("BIAS", "W_SCALED", "W_UNKNOWN", "W_LEFTOVER")
+    weight_names = (
+        "BIAS",
+        "W_SCALED",
+        "W_UNKNOWN",
+        "W_LEFTOVER",
+        "W_COVERAGE",
+        "W_OFF_TOPIC_WORDS",
+    )
     print(
         "\nweights fitted on all three sets (copy to index/calibration.py): "
         + ", ".join(f"{n} = {w:.2f}" for n, w in zip(weight_names, shipped, strict=True))
@@ -322,7 +337,8 @@ def main() -> int:
                     f"  {r.corpus:<15} {what:<8} scaled {m.scaled:+.2f} against twins "
                     f"{m.features()[0]:+.2f} (twins {m.twin_similarity:.2f} alike at "
                     f"{m.twin_scaled:+.2f}) unknown {m.unknown_share:.2f} leftover "
-                    f"{m.leftover:+.2f}  {r.text!r}{fixed}"
+                    f"{m.leftover:+.2f} coverage {m.coverage:.2f} off-topic words "
+                    f"{m.off_topic_share:.2f}  {r.text!r}{fixed}"
                 )
     return 0
 

@@ -110,6 +110,7 @@ questions, so a restart does not recompute them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -134,7 +135,7 @@ from index.calibration_store import (
     write_measured,
 )
 from index.documents import Chunk, Hit
-from index.leftover import Leftovers, PassageVectors, leftovers
+from index.leftover import Leftovers, PassageVectors, coverage, leftovers, shared, vocabulary
 from index.spelling import Checked, Speller, per_billion, words
 
 if TYPE_CHECKING:
@@ -144,13 +145,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Fitted by bench/abstention.py (all three eval sets; see its output for the held-out figures).
-BIAS = -0.66
-W_SCALED = 10.45
-W_UNKNOWN = -6.66
-W_LEFTOVER = -8.90
+BIAS = -0.70
+W_SCALED = 10.15
+W_UNKNOWN = -6.70
+W_LEFTOVER = -7.31
+W_COVERAGE = 4.67
+W_OFF_TOPIC_WORDS = -4.26
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
+_COVERED_HALF = 0.5  # word coverage of the best passage counts from here on (see features())
 _SUBJECTS = 8  # at least this many subjects fill the near-miss templates
 # A covered subject longer than this is an article's title, not a subject ("How do I use ...?").
 _SUBJECT_WORDS = 4
@@ -179,6 +183,12 @@ def off_topic_questions() -> list[str]:
     return [line for line in _bundled_lines() if "{}" not in line]
 
 
+@functools.cache
+def off_topic_vocabulary() -> frozenset[str]:
+    """The stems of the words the bundled off-topic questions and templates use."""
+    return vocabulary(_bundled_lines())
+
+
 def near_miss_templates() -> list[str]:
     """The bundled career, money and law questions with `{}` for a corpus subject."""
     return [line for line in _bundled_lines() if "{}" in line]
@@ -203,6 +213,9 @@ class Decision:
     against_twins: float = 0.0  # scaled, measured from the twins' level (see the docstring)
     leftover: float = 0.0  # what the best passage leaves unexplained reads like off-topic
     absent: str = ""  # a technology the question names and the corpus never mentions
+    coverage: float = 1.0  # weighted share of the question's topic words the best passage uses
+    off_topic_words: tuple[str, ...] = ()  # its words the bundled off-topic questions use
+    off_topic_share: float = 0.0  # their weighted share
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
@@ -210,11 +223,14 @@ class Decision:
         unknown = f", unknown words: {', '.join(self.unknown)}" if self.unknown else ""
         if self.absent:
             unknown += f", names {self.absent}, which this knowledge base never mentions"
+        if self.off_topic_words:
+            unknown += f", asks like off-topic questions: {', '.join(self.off_topic_words)}"
         return (
             f"{verdict} (confidence {self.confidence:.2f}: best cosine {self.cosine:.3f}, "
             f"{self.scaled:.2f} on this corpus's scale, {self.against_twins:.2f} from near-miss "
             f"questions it reads {self.twin_similarity:.2f} like, leftover "
-            f"{self.leftover:+.2f}{unknown})"
+            f"{self.leftover:+.2f}, its best passage uses {self.coverage:.0%} of its topic "
+            f"words{unknown})"
         )
 
 
@@ -228,17 +244,25 @@ class Measures:
     twin_scaled: float  # their mean place on the scale
     leftover: float = 0.0  # index/leftover.py: > 0 when the unexplained part reads off-topic
     absent: str = ""  # a bundled technology name the question uses and the corpus does not
+    coverage: float = 1.0  # index/leftover.py `coverage` of the best passage
+    off_topic_share: float = 0.0  # index/leftover.py `shared` with the off-topic questions
+    off_topic_words: tuple[str, ...] = ()
 
-    def features(self) -> tuple[float, float, float]:
-        """(against_twins, unknown_share, leftover): the features the weights apply to."""
+    def features(self) -> tuple[float, float, float, float, float]:
+        """(against_twins, unknown_share, leftover, coverage, off_topic_share): what the
+        weights apply to."""
         against_twins = self.scaled - self.twin_similarity * self.twin_scaled
-        return against_twins, self.unknown_share, self.leftover
+        # Evidence one way only: a passage naming most of the question's words says it is
+        # covered, but a paraphrase in the learner's own words names few and still may be.
+        coverage = max(0.0, self.coverage - _COVERED_HALF) / (1.0 - _COVERED_HALF)
+        return against_twins, self.unknown_share, self.leftover, coverage, self.off_topic_share
 
 
-def decide(features: tuple[float, float, float]) -> float:
+def decide(features: tuple[float, float, float, float, float]) -> float:
     """The confidence that the knowledge base covers a question, from `Measures.features`."""
-    against_twins, unknown_share, leftover = features
+    against_twins, unknown_share, leftover, coverage, off_topic = features
     z = BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER * leftover
+    z += W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -280,9 +304,13 @@ class Calibration:
         """The question with typos corrected against the corpus, and its unknown words."""
         return self.speller.check(question)
 
+    def weights(self, checked: Checked) -> dict[str, float]:
+        """What each topic word of the question says (`Speller.weight`)."""
+        return {w: self.speller.weight(w) for w in (*checked.known, *checked.unknown)}
+
     def unknown_share(self, checked: Checked) -> float:
         """IDF-weighted share of the question's topic words that the corpus never uses."""
-        weights = {w: self.speller.weight(w) for w in (*checked.known, *checked.unknown)}
+        weights = self.weights(checked)
         total = sum(weights.values())
         return sum(weights[w] for w in checked.unknown) / total if total > 0 else 0.0
 
@@ -293,6 +321,8 @@ class Calibration:
             query = self._embedder.encode([checked.text])[0]
         twin_similarity, twin_scaled = self.twins.near(query)
         best = self._passages.vector(hits[0].chunk.key) if hits else None
+        weights = self.weights(checked)
+        share, off_topic_words = shared(weights, off_topic_vocabulary())
         return Measures(
             self.scale.place(best_cosine(hits)),
             self.unknown_share(checked),
@@ -300,6 +330,9 @@ class Calibration:
             twin_scaled,
             self.leftovers.score(query, best),
             self.absent(checked),
+            coverage(weights, hits[0].chunk.lexical_text) if hits else 0.0,
+            share,
+            off_topic_words,
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -326,6 +359,9 @@ class Calibration:
             features[0],
             measures.leftover,
             measures.absent,
+            measures.coverage,
+            measures.off_topic_words,
+            measures.off_topic_share,
         )
 
 

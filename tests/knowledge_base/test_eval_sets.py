@@ -50,6 +50,7 @@ def _checked(
         pytest.param(
             "roadmap-sh.yaml", CORPORA / "roadmap-sh", 95, 25, id="roadmap-sh", marks=needs_corpora
         ),
+        pytest.param("seeds.yaml", SEEDS, 35, 20, id="seeds", marks=needs_corpora),
     ],
 )
 def test_eval_set_is_large_varied_and_points_at_real_files(
@@ -105,7 +106,7 @@ def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_questio
     # A fresh set measures questions the weights were never fitted on: none may repeat one of
     # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions,
     # and a round-4 set none of round 3's.
-    sets = ["knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml"]
+    sets = ["knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml", "seeds.yaml"]
     if name.startswith("fresh2-"):
         sets += [f"fresh-{c}.yaml" for c in ("knowledge", "learning-paths", "roadmap-sh")]
     older = {str(q["q"]).casefold() for old in sets for q in _questions(old)}
