@@ -37,6 +37,7 @@ the weights, not for the choice among these variants.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -120,7 +121,8 @@ def coverage(weights: dict[str, float], passage: str) -> float:
     return sum(weights[w] for w, s in zip(typed, stems(typed), strict=True) if s in used) / total
 
 
-def vocabulary(texts: list[str]) -> frozenset[str]:
+@functools.cache
+def vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
     """The English stems of the words `texts` use, everyday words ("how", "make") left out."""
     found = {w for text in texts for w in words(text.replace("{}", " ")) if not is_common(w)}
     return frozenset(stems(sorted(found)))
