@@ -81,15 +81,20 @@ Issue 12, fourth round (one run, onnx-int8-v2 vectors). The round-4 report-only 
 and scored once before anything changed; then bench/eval/seeds.yaml (61 questions, different
 ones) was written so that the four messy articles join the fit and leave-one-corpus-out like
 the other corpora. Old sets held out, the third round's features refitted with seeds ->
-+ coverage (linear) -> + off-topic words -> coverage counted from one half (kept):
-knowledge 0.983 -> 0.988 -> 1.000 -> 1.000, learning-paths 0.962 -> 0.951 -> 0.946 -> 0.957,
-roadmap-sh 0.942 -> 0.967 -> 0.979 -> 0.984, seeds 0.820 -> 0.885 -> 0.902 -> 0.918.
++ coverage (linear) -> + off-topic words -> coverage counted from one half -> coverage and
+off-topic words over every word as asked (kept; before, everyday words the corpus lacks were
+left out, and "who won the football world cup" on the tests' fixture corpus was "covered" by
+"who" and "the", which tests/knowledge_base caught): knowledge 0.983 -> 0.988 -> 1.000 ->
+1.000 -> 1.000, learning-paths 0.962 -> 0.951 -> 0.946 -> 0.957 -> 0.962, roadmap-sh 0.942 ->
+0.967 -> 0.979 -> 0.984 -> 0.984, seeds 0.820 -> 0.885 -> 0.902 -> 0.918 -> 0.902 (kept: 0/108
+on-topic refused and 0/65 off-topic answered, 5/109 and 2/75, 0/169 and 4/74, 5/39 and 1/22).
 Report-only, shipped weights, before this round -> kept: fresh knowledge 1.000 -> 1.000,
-learning-paths 0.933 -> 0.933, roadmap-sh 0.968 -> 0.952; fresh2 learning-paths 1.000 -> 0.966,
-roadmap-sh 0.873 -> 0.873, seeds 0.790 -> 0.855. Honest notes: the fresh sets' aggregate
-figures were printed by the runs that compared the variants (the linear coverage with the
-off-topic words gave fresh2 seeds 0.887, two questions more than the kept form); the kept
-form was chosen on the old sets' held-out figures before that and was not changed after.
+learning-paths 0.933 -> 0.933, roadmap-sh 0.968 -> 0.968; fresh2 learning-paths 1.000 -> 0.931
+(1/18, 1/11), roadmap-sh 0.873 -> 0.909 (2/35, 3/20), seeds 0.790 -> 0.887 (4/43, 3/19).
+Honest notes: the fresh sets' aggregate figures were printed by the runs that compared the
+variants; each choice was made on the old sets' held-out figures and not changed after
+reading them (the linear coverage gave fresh2 seeds 0.887 too, the one-sided one 0.855 before
+the word-set fix).
 Measured and not kept (old sets, held out): coverage by any of the best three or five
 passages, by the union of the best two or three, by the best passage's whole document or the
 densest passage; counting only words outside the ~600 commonest English ones, or weighting by

@@ -105,7 +105,7 @@ class PassageVectors:
 
 
 def coverage(weights: dict[str, float], passage: str) -> float:
-    """The share of a question's topic words, weighted as `weights` says (Speller.weight: IDF
+    """The share of a question's words, weighted as `weights` says (Speller.weight: IDF
     in the corpus, most for a word it never uses), that `passage` uses in some form (same
     English stem); 1.0 for a question without topic words.
 
@@ -129,7 +129,7 @@ def vocabulary(texts: tuple[str, ...]) -> frozenset[str]:
 
 
 def shared(weights: dict[str, float], reference: frozenset[str]) -> tuple[float, tuple[str, ...]]:
-    """The weighted share of a question's topic words (as in `coverage`) whose stem `reference`
+    """The weighted share of a question's words (as in `coverage`) whose stem `reference`
     (a `vocabulary`) uses, and those words.
 
     With the bundled off-topic questions as the reference: how much of the question asks what

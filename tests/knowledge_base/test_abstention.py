@@ -487,3 +487,20 @@ async def test_a_short_look_up_of_one_detail_in_a_long_passage_is_answered(
     # A near-miss beside it still is not covered: the article names Streamlit, not its pricing.
     await _all_refused(kb, "how much does a streamlit cloud team plan cost per month")
     await kb.close()
+
+
+async def test_explain_names_the_words_a_question_shares_with_off_topic_ones(
+    kb_dir: Path, make_config: Config
+) -> None:
+    kb = await KnowledgeBase.open(make_config(kb_dir))
+    question = "what salary can a junior engineer expect after this overfitting course"
+    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    assert not decision.answered
+    assert "salary" in decision.off_topic_words
+    assert "asks like off-topic questions: salary" in decision.explain()
+    # A covered question may share an everyday word ("stop") and still weighs on its passage.
+    covered = "how can I stop my model from overfitting?"
+    decision = await kb.judge(covered, await kb.search(covered, top_k=5))
+    assert decision.answered
+    assert "salary" not in decision.off_topic_words
+    await kb.close()
