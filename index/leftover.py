@@ -107,7 +107,7 @@ class PassageVectors:
 def coverage(weights: dict[str, float], passage: str) -> float:
     """The share of a question's words, weighted as `weights` says (Speller.weight: IDF
     in the corpus, most for a word it never uses), that `passage` uses in some form (same
-    English stem); 1.0 for a question without topic words.
+    English stem); 0.0 for a question without words (no evidence either way).
 
     The lexical side of the leftover: a detail inside a long passage ("weights and biases" in a
     section listing a dozen tools) gets a low cosine, but the passage names every word of it; a
@@ -115,7 +115,7 @@ def coverage(weights: dict[str, float], passage: str) -> float:
     subject."""
     total = sum(weights.values())
     if total <= 0:
-        return 1.0
+        return 0.0
     typed = list(weights)
     used = set(stems(list(set(words(passage)))))
     return sum(weights[w] for w, s in zip(typed, stems(typed), strict=True) if s in used) / total
