@@ -59,6 +59,8 @@ CORPORA = {
     "knowledge": ROOT / "knowledge",
     # A real docs tree nobody here wrote (CC BY-NC-ND: evaluation only).
     "roadmap-sh": ROOT.parent / "shared" / "corpora" / "roadmap-sh",
+    # Four messy articles as found on the web (front matter, mojibake, job ads).
+    "seeds": ROOT.parent / "shared" / "corpora" / "seeds",
 }
 OUT = ROOT / "bench" / "out"
 TARGETS = {
@@ -299,7 +301,10 @@ def bench_corpus(name: str, questions: list[Question], args: argparse.Namespace)
             report = await kb2.reload()
             none.append(report.seconds)
         one = []
-        target = next(p for p in text_files(work) if p.suffix == ".md" and p.name != "intro.md")
+        # A Markdown page other than the intro, or a plain-text article (seeds has only those).
+        target = next(
+            p for p in text_files(work) if p.suffix in (".md", ".txt") and p.name != "intro.md"
+        )
         original = target.read_text(encoding="utf-8")
         chunks_changed = 0
         for i in range(args.runs):
@@ -461,7 +466,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     for path in sorted((ROOT / "bench" / "eval").glob("*.yaml")):
-        if path.name.startswith("fresh-"):
+        if path.name.startswith("fresh"):
             continue  # report-only sets of bench/abstention.py: never calibrated on
         if "questions" not in yaml.safe_load(path.read_text(encoding="utf-8")):
             continue  # followups.yaml, order.yaml: sets of their own benchmarks

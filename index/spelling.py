@@ -24,6 +24,10 @@ misspells ("lerning" is unknown to wordfreq, "corse" 2.4 against "course" 5.3), 
 must be at least ten times as common in English as the word typed (`_TYPO_ODDS`); otherwise the
 word stays as typed and counts as unknown.
 
+A correction keeps the typed word's first letter (or swaps its first two): learners misspell
+the middle of a word, and a term the corpus lacks is not a typo of a corpus word that starts
+differently ("vlan" is not "plan", "iptables" not "tables"); such a word stays unknown.
+
 A misspelt form of a word the corpus uses only in another form ("reccomended" where it says
 "recommendation") is corrected through the stems: the corpus's stem with the ending typed.
 
@@ -135,8 +139,22 @@ def is_name(word: str) -> bool:
     return zipf(word) >= _NAME_ZIPF
 
 
+def same_start(word: str, correction: str) -> bool:
+    """True when a correction keeps the word's first letter, or swaps its first two.
+
+    Learners misspell the middle and end of a word, rarely its first letter; a "correction"
+    that changes it turns a term the corpus lacks into another word: "vlan" is not a typo of
+    "plan", nor "iptables" of "tables"."""
+    return word[:1] == correction[:1] or (
+        len(word) > 1 and word[:2] == correction[1::-1][:2] and word[2:3] == correction[2:3]
+    )
+
+
 def likely_typo(word: str, correction: str) -> bool:
-    """True when `word` is far rarer in English than `correction` (see `_TYPO_ODDS`)."""
+    """True when `word` is far rarer in English than `correction` (see `_TYPO_ODDS`) and the
+    correction keeps its first letter (`same_start`)."""
+    if not same_start(word, correction):
+        return False
     typed = zipf(word)
     return typed == 0.0 or zipf(correction) >= typed + _TYPO_ODDS
 

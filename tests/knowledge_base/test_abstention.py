@@ -428,3 +428,79 @@ async def test_a_question_naming_a_technology_the_corpus_never_mentions_is_refus
     # A bundled technology the tree does mention is no evidence against answering.
     await _answered_from(kb, "how do kafka consumers read events", "data-engineer/event-streams.md")
     await kb.close()
+
+
+def test_speller_does_not_turn_a_term_the_corpus_lacks_into_a_word_it_uses() -> None:
+    speller = Speller(
+        [
+            "Make a study plan for each week and keep to the plan.",
+            "Tables, columns and rows: how a relational database stores data.",
+        ]
+    )
+    # Typed in lower case, so not protected as a name: still no "plan" or "tables", because a
+    # learner does not misspell a word's first letter.
+    for question, term in [
+        ("configure a vlan on a network switch", "vlan"),
+        ("write iptables rules to block a port", "iptables"),
+    ]:
+        checked = speller.check(question)
+        assert checked.text == question
+        assert term in checked.unknown
+    # A typo in the middle of the word still is one.
+    assert speller.check("a stduy plna").text == "a study plan"
+
+
+# A long, messy article section of the kind found on the web: one passage listing many tools,
+# each named once. Written for this test.
+TOOLS_ARTICLE = """---
+title: What I used while moving from data engineering to ML
+---
+
+## The toolbox after a year
+
+- Jupyter notebooks for trying an idea in ten minutes
+- Google Colab whenever my laptop needed a free GPU
+- MLflow to log every experiment and keep a registry of models
+- Weights & Biases dashboards to compare training runs side by side
+- DVC so that datasets are versioned next to the code
+- Papers with Code to find a working implementation of a new paper
+- Great Expectations to check each batch of data before training
+- Streamlit for the small demo apps my team asked for
+- Optuna once grid search became too slow
+- Label Studio when we had to annotate images ourselves
+"""
+
+
+async def test_a_short_look_up_of_one_detail_in_a_long_passage_is_answered(
+    kb_dir: Path, make_config: Config
+) -> None:
+    (kb_dir / "articles" / "toolbox.md").write_text(TOOLS_ARTICLE, encoding="utf-8")
+    kb = await KnowledgeBase.open(make_config(kb_dir))
+    # One line of ten: the passage's vector is about all of them, so the cosine is low, but the
+    # passage uses every word of the question.
+    question = "papers with code"
+    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    assert decision.answered, decision.explain()
+    assert decision.coverage == 1.0
+    assert "its best passage uses 100% of its topic words" in decision.explain()
+    await _answered_from(kb, question, "articles/toolbox.md")
+    # A near-miss beside it still is not covered: the article names Streamlit, not its pricing.
+    await _all_refused(kb, "how much does a streamlit cloud team plan cost per month")
+    await kb.close()
+
+
+async def test_explain_names_the_words_a_question_shares_with_off_topic_ones(
+    kb_dir: Path, make_config: Config
+) -> None:
+    kb = await KnowledgeBase.open(make_config(kb_dir))
+    question = "what salary can a junior engineer expect after this overfitting course"
+    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    assert not decision.answered
+    assert "salary" in decision.off_topic_words
+    assert "asks like off-topic questions: salary" in decision.explain()
+    # A covered question may share an everyday word ("stop") and still weighs on its passage.
+    covered = "how can I stop my model from overfitting?"
+    decision = await kb.judge(covered, await kb.search(covered, top_k=5))
+    assert decision.answered
+    assert "salary" not in decision.off_topic_words
+    await kb.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.knowledge_base.conftest import CORPORA, HERE, LEARNING_PATHS, needs_corpora
+from tests.knowledge_base.conftest import CORPORA, HERE, LEARNING_PATHS, SEEDS, needs_corpora
 
 REPO = HERE.parents[1]
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
@@ -50,6 +50,7 @@ def _checked(
         pytest.param(
             "roadmap-sh.yaml", CORPORA / "roadmap-sh", 95, 25, id="roadmap-sh", marks=needs_corpora
         ),
+        pytest.param("seeds.yaml", SEEDS, 35, 20, id="seeds", marks=needs_corpora),
     ],
 )
 def test_eval_set_is_large_varied_and_points_at_real_files(
@@ -78,6 +79,24 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
             id="roadmap-sh",
             marks=needs_corpora,
         ),
+        # Round 4 (bench/eval/fresh2-*.yaml), seeds included: four messy articles.
+        pytest.param("fresh2-seeds.yaml", SEEDS, 30, 15, id="seeds-round-4", marks=needs_corpora),
+        pytest.param(
+            "fresh2-roadmap-sh.yaml",
+            CORPORA / "roadmap-sh",
+            25,
+            15,
+            id="roadmap-sh-round-4",
+            marks=needs_corpora,
+        ),
+        pytest.param(
+            "fresh2-learning-paths.yaml",
+            LEARNING_PATHS,
+            15,
+            10,
+            id="learning-paths-round-4",
+            marks=needs_corpora,
+        ),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
@@ -85,11 +104,11 @@ def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_questio
 ) -> None:
     texts = _checked(name, corpus, on_topic, off_topic, every_kind=False)
     # A fresh set measures questions the weights were never fitted on: none may repeat one of
-    # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions.
-    older = {
-        str(q["q"]).casefold()
-        for old in ("knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml")
-        for q in _questions(old)
-    }
+    # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions,
+    # and a round-4 set none of round 3's.
+    sets = ["knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml", "seeds.yaml"]
+    if name.startswith("fresh2-"):
+        sets += [f"fresh-{c}.yaml" for c in ("knowledge", "learning-paths", "roadmap-sh")]
+    older = {str(q["q"]).casefold() for old in sets for q in _questions(old)}
     bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
     assert [t for t in texts if t in older or t in bundled.splitlines()] == []
