@@ -17,7 +17,8 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
 - the weights fitted on all older sets (what index/calibration.py ships), with their in-sample
   figures for reference only (a figure measured on the data it was fitted on is not a result);
 - the report-only sets (bench/eval/fresh-<corpus>.yaml, written before the third round of
-  issue 12 tuned anything; bench/eval/fresh2-<corpus>.yaml, before the fourth; never fitted on)
+  issue 12 tuned anything; fresh2-<corpus>.yaml, before the fourth; fresh3-, before the fifth;
+  never fitted on)
   as tables of their own: with the held-out weights and with the weights fitted on all old sets
   (what ships). A corpus with report-only questions only would be scored with the weights
   fitted on every older set;
@@ -141,6 +142,7 @@ CORPORA = {
 REPORT_ONLY = {
     "fresh-": "FRESH (round 3: written before the third round of issue 12 tuned anything)",
     "fresh2-": "FRESH2 (round 4: written before the fourth round ran or tuned anything)",
+    "fresh3-": "FRESH3 (round 5: written before the fifth round ran or tuned anything)",
 }
 OUT = ROOT / "bench" / "out" / "abstention"
 GOALS = {"hit@5": 0.97, "MRR@10": 0.93, "abstention": 0.96, "query_p50_ms": 5.0}
