@@ -26,7 +26,7 @@ class Ranking:
 
     hybrid = alpha * cosine + (1 - alpha) * BM25 / (sum of the question's word IDFs)
              + pair_weight * (word-pair BM25) / (best word-pair BM25 of the candidates)
-             + agreement * (how high both rankers place the passage, see `agreement`):
+             [+ agreement * how high both rankers place the passage: off, see `agreement`]:
     cosine keeps the meaning, the lexical part rewards the exact names and keywords a learner
     typed, as the share of the question a passage matches, and the pair part the words typed
     together ("left join", "text to speech").
@@ -44,13 +44,15 @@ class Ranking:
     lexical_scale: str = "question"
     pair_weight: float = 0.05
     rrf_k: int = 60
-    # Agreement of the two rankers: the hybrid score gains agreement * the mean over dense and
-    # lexical of (k + 1) / (k + rank), k = agreement_k, so a passage both rankers place high
-    # passes a sibling only one of them likes (the round-4 roadmap-sh misses: "lag" under
-    # "row_number", "lasso" under "repetition penalties"). Chosen in round 5 among 12 settings
-    # on the older sets and the round-3/4 ones (nothing dropped on the older sets; round-4
-    # roadmap-sh hit@5 0.914 -> 0.943, MRR@10 0.851 -> 0.866); round 5's sets report it.
-    agreement: float = 0.05
+    # Agreement of the two rankers, off by default: with agreement > 0 the hybrid score gains
+    # agreement * the mean over dense and lexical of (k + 1) / (k + rank), k = agreement_k, so a
+    # passage both rankers place high passes a sibling only one likes ("lag" under
+    # "row_number"). Measured in round 5 (bench/abstention.py, bench/retrieval.py): 0.05 lifted
+    # the round-4 roadmap-sh set it was chosen on (hit@5 0.914 -> 0.943, MRR@10 0.851 -> 0.866)
+    # but changed nothing on round 5's sets, written before, and moved one answer/abstain
+    # decision the wrong way on each of learning-paths, roadmap-sh (older sets, held out) and
+    # round-4 roadmap-sh: no held-out gain, so not shipped.
+    agreement: float = 0.0
     agreement_k: float = 20.0
     depth: int = 50  # candidates taken from each ranker before fusion
     # Passages below this cosine are not shown next to stronger ones; for method="dense" and the

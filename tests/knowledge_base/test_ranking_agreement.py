@@ -1,4 +1,5 @@
-"""The hybrid ranking prefers, in a near tie, the passage both rankers place high."""
+"""With Ranking.agreement on (off by default: measured, no held-out gain), the hybrid ranking
+prefers, in a near tie, the passage both rankers place high."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ def _snapshot(cosines: list[float]) -> tuple[Snapshot, np.ndarray]:
 def test_the_passage_both_rankers_place_high_wins_a_near_tie() -> None:
     # "ROW_NUMBER" is a hair closer in meaning; "LAG" is second in meaning and first in words.
     snapshot, query = _snapshot([0.55, 0.7535, 0.05, 0.05, 0.30])
-    ranking = Ranking()
-    without = rank(snapshot, query, QUESTION, replace(ranking, agreement=0.0))
+    ranking = replace(Ranking(), agreement=0.05)
+    without = rank(snapshot, query, QUESTION, Ranking())
     assert [h.chunk.key for h in without[:2]] == ["k1", "k0"]
     with_agreement = rank(snapshot, query, QUESTION, ranking)
     assert [h.chunk.key for h in with_agreement[:2]] == ["k0", "k1"]
@@ -50,5 +51,5 @@ def test_the_passage_both_rankers_place_high_wins_a_near_tie() -> None:
 def test_a_clear_lead_in_meaning_is_kept() -> None:
     # The agreement decides near ties only: a passage far closer in meaning stays first.
     snapshot, query = _snapshot([0.55, 0.85, 0.05, 0.05, 0.30])
-    hits = rank(snapshot, query, QUESTION, Ranking())
+    hits = rank(snapshot, query, QUESTION, replace(Ranking(), agreement=0.05))
     assert hits[0].chunk.key == "k1"
