@@ -97,6 +97,24 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
             id="learning-paths-round-4",
             marks=needs_corpora,
         ),
+        # Round 5 (bench/eval/fresh3-*.yaml).
+        pytest.param(
+            "fresh3-roadmap-sh.yaml",
+            CORPORA / "roadmap-sh",
+            20,
+            10,
+            id="roadmap-sh-round-5",
+            marks=needs_corpora,
+        ),
+        pytest.param("fresh3-seeds.yaml", SEEDS, 13, 7, id="seeds-round-5", marks=needs_corpora),
+        pytest.param(
+            "fresh3-learning-paths.yaml",
+            LEARNING_PATHS,
+            13,
+            7,
+            id="learning-paths-round-5",
+            marks=needs_corpora,
+        ),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
@@ -107,8 +125,10 @@ def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_questio
     # the older sets (which bench/abstention.py fits on) or of the bundled off-topic questions,
     # and a round-4 set none of round 3's.
     sets = ["knowledge.yaml", "learning-paths.yaml", "roadmap-sh.yaml", "seeds.yaml"]
-    if name.startswith("fresh2-"):
+    if name.startswith(("fresh2-", "fresh3-")):
         sets += [f"fresh-{c}.yaml" for c in ("knowledge", "learning-paths", "roadmap-sh")]
+    if name.startswith("fresh3-"):
+        sets += [f"fresh2-{c}.yaml" for c in ("learning-paths", "roadmap-sh", "seeds")]
     older = {str(q["q"]).casefold() for old in sets for q in _questions(old)}
     bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
     assert [t for t in texts if t in older or t in bundled.splitlines()] == []
