@@ -102,13 +102,12 @@ class Fusion(TypedDict):
     alpha: float
     lexical_scale: str
     pair_weight: float
-    agreement: float
 
 
 # Ranking's fusion before the word-pair field and the question-relative lexical scale.
-PREVIOUS = Fusion(alpha=0.8, lexical_scale="best", pair_weight=0.0, agreement=0.0)
+PREVIOUS = Fusion(alpha=0.8, lexical_scale="best", pair_weight=0.0)
 SWEEP = [
-    Fusion(alpha=a, lexical_scale=scale, pair_weight=w, agreement=Ranking().agreement)
+    Fusion(alpha=a, lexical_scale=scale, pair_weight=w)
     for a in (0.5, 0.6, 0.7, 0.8, 0.9)
     for scale in ("best", "question")
     for w in (0.0, 0.05, 0.1)
@@ -340,8 +339,6 @@ def bench_corpus(name: str, questions: list[Question], args: argparse.Namespace)
         "dense": replace(base, method="dense"),
         "rrf": replace(base, method="rrf"),
         "hybrid (previous)": replace(base, **PREVIOUS),
-        # Ranking.agreement, measured in round 5 and not shipped (see its comment).
-        "hybrid (agreement 0.05)": replace(base, agreement=0.05),
         "hybrid": base,
     }
     quality = {m: evaluate(snap, queries, questions, rk) for m, rk in methods.items()}

@@ -25,8 +25,7 @@ class Ranking:
     """How results are ranked and when an answer abstains.
 
     hybrid = alpha * cosine + (1 - alpha) * BM25 / (sum of the question's word IDFs)
-             + pair_weight * (word-pair BM25) / (best word-pair BM25 of the candidates)
-             [+ agreement * how high both rankers place the passage: off, see `agreement`]:
+             + pair_weight * (word-pair BM25) / (best word-pair BM25 of the candidates):
     cosine keeps the meaning, the lexical part rewards the exact names and keywords a learner
     typed, as the share of the question a passage matches, and the pair part the words typed
     together ("left join", "text to speech").
@@ -44,16 +43,6 @@ class Ranking:
     lexical_scale: str = "question"
     pair_weight: float = 0.05
     rrf_k: int = 60
-    # Agreement of the two rankers, off by default: with agreement > 0 the hybrid score gains
-    # agreement * the mean over dense and lexical of (k + 1) / (k + rank), k = agreement_k, so a
-    # passage both rankers place high passes a sibling only one likes ("lag" under
-    # "row_number"). Measured in round 5 (bench/abstention.py, bench/retrieval.py): 0.05 lifted
-    # the round-4 roadmap-sh set it was chosen on (hit@5 0.914 -> 0.943, MRR@10 0.851 -> 0.866)
-    # but changed nothing on round 5's sets, written before, and moved one answer/abstain
-    # decision the wrong way on each of learning-paths, roadmap-sh (older sets, held out) and
-    # round-4 roadmap-sh: no held-out gain, so not shipped.
-    agreement: float = 0.0
-    agreement_k: float = 20.0
     depth: int = 50  # candidates taken from each ranker before fusion
     # Passages below this cosine are not shown next to stronger ones; for method="dense" and the
     # benchmarks' fixed-threshold baseline, the abstention threshold. The knowledge base's
@@ -112,10 +101,6 @@ def rank(
         fused = ranking.alpha * dense + (1 - ranking.alpha) * _share(lexical, match, ranking)
         if ranking.pair_weight:
             fused = fused + ranking.pair_weight * _share(match.pairs[rows], None, ranking)
-        if ranking.agreement:
-            k = ranking.agreement_k
-            both = (k + 1) / (k + _tied_ranks(dense)) + (k + 1) / (k + _tied_ranks(lexical))
-            fused = fused + ranking.agreement * 0.5 * both
     if boost_module is not None:
         # A tie-break, not a multiplier: only passages within `module_margin` of the best
         # move, so a weaker passage of the learner's module never overtakes a clearly better
@@ -149,13 +134,6 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     ranks = np.empty(len(scores), dtype=np.float64)
     ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
     return ranks
-
-
-def _tied_ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based rank of each score, best first; equal scores share the better rank (so a tie
-    in one ranker is not broken by the order passages were found in)."""
-    descending = np.sort(-scores)
-    return np.searchsorted(descending, -scores, side="left").astype(np.float64) + 1
 
 
 def confidence(hits: list[Hit], ranking: Ranking) -> float:
