@@ -2,10 +2,9 @@
 
 Each test edits real files, reloads, then builds the same folder from scratch in another index
 folder and compares: the same passages in the same order, the same vectors, the same BM25
-scores, the same answers. The cold build starts from a copy of the embedding cache (a reload of
-a few passages leaves the cache alone, so the cold build embeds those same passages together):
-int8 activations are scaled per batch, so a passage embedded among other companions would get a
-slightly different vector (cosine ~0.99), which is the model's business, not the reload's.
+scores, the same answers. The cold build starts from a copy of the embedding cache, which only
+saves time: each text is embedded alone (index/onnx_embedder.py), so its vector is the same bit
+for bit however the passages around it were embedded.
 """
 
 from __future__ import annotations
