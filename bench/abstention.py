@@ -150,8 +150,7 @@ CORPORA = {
     "knowledge": ROOT / "knowledge",
     "learning-paths": ROOT.parent / "shared" / "corpora" / "learning-paths",
     "roadmap-sh": ROOT.parent / "shared" / "corpora" / "roadmap-sh",
-    # Four messy articles as found on the web (front matter, mojibake, job ads): a corpus with
-    # report-only questions alone (bench/eval/fresh2-seeds.yaml), never fitted on.
+    # Four messy articles as found on the web (front matter, mojibake, job ads).
     "seeds": ROOT.parent / "shared" / "corpora" / "seeds",
 }
 # The report-only sets, by the prefix of their file name: bench/eval/<prefix><corpus>.yaml.
@@ -386,14 +385,6 @@ def main() -> int:
                 sub = [r for r in report[prefix] if r.corpus == c]
                 answered = [answers(r, every, decision) for r in sub]
                 print(f"  {c:<15} {figures(sub, answered, after=True)}")
-    current = (
-        calibration.BIAS,
-        calibration.W_SCALED,
-        calibration.W_UNKNOWN,
-        calibration.W_LEFTOVER,
-        calibration.W_COVERAGE,
-        calibration.W_OFF_TOPIC_WORDS,
-    )
     weight_names = (
         "BIAS",
         "W_SCALED",
@@ -402,6 +393,7 @@ def main() -> int:
         "W_COVERAGE",
         "W_OFF_TOPIC_WORDS",
     )
+    current = tuple(getattr(calibration, n) for n in weight_names)
     print(
         "\nweights fitted on all older sets (copy to index/calibration.py): "
         + ", ".join(f"{n} = {w:.2f}" for n, w in zip(weight_names, shipped, strict=True))

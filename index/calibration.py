@@ -47,12 +47,12 @@ of evidence, each measured against the corpus the question is asked of:
    "svelte stores") is not covered however close the passages come: confidence 0, and
    `explain()` names it. A rule, not a weight (a fitted weight learned nothing held out).
 
-6. **How much of the question the best passage names** (index/leftover.py `coverage`): the
+6. **How much of the question the best passage names** (index/wording.py `coverage`): the
    share of its words (everyday ones the corpus lacks too), weighted by `Speller.weight`, that
    the best passage uses in some form, counted from one half up (`_COVERED_HALF`). A detail in
    a long passage ("papers with code" in a section listing a dozen tools) gets a low cosine but
    is named word for word; a paraphrase names few of its passage's words: no evidence.
-7. **Words of the questions no study tree answers** (index/leftover.py `shared`): the weighted
+7. **Words of the questions no study tree answers** (index/wording.py `shared`): the weighted
    share of the question's words that the bundled off-topic questions and templates use
    ("salary", "bootcamp", "visa"); a careers corpus that uses such a word weighs it less (IDF).
 
@@ -78,7 +78,6 @@ questions, so a restart does not recompute them.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -86,13 +85,19 @@ import math
 import threading
 import weakref
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.answer import Ranking, covered_subjects, rank
+from index.bundled import (
+    bundled_lines,
+    near_miss_templates,
+    off_topic_questions,
+    off_topic_vocabulary,
+    technologies,
+)
 from index.calibration_store import (
     Measured,
     Scale,
@@ -103,8 +108,9 @@ from index.calibration_store import (
     write_measured,
 )
 from index.documents import Chunk, Hit
-from index.leftover import Leftovers, PassageVectors, coverage, leftovers, shared, vocabulary
+from index.leftover import Leftovers, PassageVectors, leftovers
 from index.spelling import Checked, Speller, per_billion, words
+from index.wording import coverage, shared
 
 if TYPE_CHECKING:
     from index.embedder import Embedder, Vectors
@@ -129,32 +135,10 @@ _SUBJECT_WORDS = 4
 # Words used more than once per thousand in English ("the", "how", "for") are no subject;
 # "data", "learning" or "engineering" are.
 _FUNCTION_WORD = 1_000_000
-_TECHNOLOGIES = "technologies.txt"  # bundled technology names (see `Calibration.absent`)
 _CACHE_FILE = "calibration.json"
 _SPELLER_FILE = "speller.json"  # the corpus vocabulary, keyed by the passages' text
 # A reload changing more than this share of the passages measures the scale again.
 _RECALIBRATE_SHARE = 0.1
-
-
-@functools.cache
-def _bundled_lines(name: str = "off_topic.txt") -> tuple[str, ...]:
-    text = resources.files("index").joinpath(name).read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and line[0] != "#")
-
-
-def technologies() -> list[tuple[str, ...]]:
-    """The bundled technology names (`index/technologies.txt`), each as its words."""
-    return [tuple(words(name)) for name in _bundled_lines(_TECHNOLOGIES)]
-
-
-def off_topic_questions() -> list[str]:
-    """The bundled off-topic questions (one a line; # starts a comment)."""
-    return [line for line in _bundled_lines() if "{}" not in line]
-
-
-def near_miss_templates() -> list[str]:
-    """The bundled career, money and law questions with `{}` for a corpus subject."""
-    return [line for line in _bundled_lines() if "{}" in line]
 
 
 def best_cosine(hits: list[Hit]) -> float:
@@ -207,8 +191,8 @@ class Measures:
     twin_scaled: float  # their mean place on the scale
     leftover: float = 0.0  # index/leftover.py: > 0 when the unexplained part reads off-topic
     absent: str = ""  # a bundled technology name the question uses and the corpus does not
-    coverage: float = 1.0  # index/leftover.py `coverage` of the best passage
-    off_topic_share: float = 0.0  # index/leftover.py `shared` with the off-topic questions
+    coverage: float = 1.0  # index/wording.py `coverage` of the best passage
+    off_topic_share: float = 0.0  # index/wording.py `shared` with the off-topic questions
     off_topic_words: tuple[str, ...] = ()
 
     def features(self) -> tuple[float, float, float, float, float]:
@@ -288,7 +272,7 @@ class Calibration:
         # cup" must not be covered because the corpus knows "who" and "the".
         asked = dict.fromkeys(w for w in words(checked.text) if not w.isdigit())
         weights = {w: self.speller.weight(w) for w in asked}
-        share, off_topic_words = shared(weights, vocabulary(_bundled_lines()))
+        share, off_topic_words = shared(weights, off_topic_vocabulary())
         return Measures(
             self.scale.place(best_cosine(hits)),
             self.unknown_share(checked),
@@ -445,7 +429,7 @@ def _cache_key(snapshot: Snapshot, embedder: Embedder, ranking: Ranking) -> str:
     # The twins are the templates filled with the corpus's subjects, which its titles decide:
     # keyed by the templates and the fingerprint, a start need not work the subjects out.
     h.update(f"{_SUBJECTS}\n".encode())
-    h.update("\n".join(_bundled_lines()).encode())
+    h.update("\n".join(bundled_lines()).encode())
     h.update(fingerprint(snapshot).encode())
     return h.hexdigest()
 

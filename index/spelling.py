@@ -145,9 +145,8 @@ def same_start(word: str, correction: str) -> bool:
     Learners misspell the middle and end of a word, rarely its first letter; a "correction"
     that changes it turns a term the corpus lacks into another word: "vlan" is not a typo of
     "plan", nor "iptables" of "tables"."""
-    return word[:1] == correction[:1] or (
-        len(word) > 1 and word[:2] == correction[1::-1][:2] and word[2:3] == correction[2:3]
-    )
+    swapped = word[1:2] + word[:1] + word[2:3]
+    return word[:1] == correction[:1] or (len(word) > 1 and swapped == correction[:3])
 
 
 def likely_typo(word: str, correction: str) -> bool:
