@@ -18,7 +18,7 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
   figures for reference only (a figure measured on the data it was fitted on is not a result);
 - the report-only sets (bench/eval/fresh-<corpus>.yaml, written before the third round of
   issue 12 tuned anything; fresh2-<corpus>.yaml, before the fourth; fresh3-, before the fifth;
-  never fitted on)
+  fresh4-, before the seventh; never fitted on)
   as tables of their own: with the held-out weights and with the weights fitted on all old sets
   (what ships). A corpus with report-only questions only would be scored with the weights
   fitted on every older set;
@@ -120,6 +120,58 @@ of three sets, so it was removed; as decision
 features, how well the next passages explain the best one's leftover, and the leftover
 discounted where the twins score like on-topic questions (both measured with the agreement on:
 learning-paths 0.957 -> 0.962 but roadmap-sh 0.979 -> 0.963 held out; the other no change).
+
+Issue 12, seventh round (career guides refusing fair career questions; one run before, one
+after). The round-7 report-only sets (bench/eval/fresh4-*.yaml: seeds 32 questions, 11
+off-topic; learning-paths 35, 11; roadmap-sh 34, 11; career and duration questions each corpus
+answers are on-topic) were written and committed before anything ran, then scored once with
+the shipped weights: learning-paths 0.943 (2/24 on-topic refused, 0/11 off-topic answered),
+roadmap-sh 1.000, seeds 0.938 (2/21, 0/11); hit@5 / MRR@10 1.000 / 0.938, 0.913 / 0.832,
+1.000 / 0.921. Kept: one label fix in the fitted bench/eval/learning-paths.yaml ("how many
+months to become a cloud engineer with no experience" was off-topic, but the cloud path's
+getting-started page gives 12-18 months for complete beginners), found by reading the fitted
+sets' career questions against the corpus; the weights refitted. Old sets held out, before ->
+after: knowledge 1.000 -> 1.000, learning-paths 0.962 -> 0.957 (5/109, 2/75 -> 6/110, 2/74:
+the question now counts as a refused on-topic one), roadmap-sh 0.984 -> 0.975 (0/169, 4/74 ->
+0/169, 6/74: two duration questions it does not answer now pass, "how many months does it take
+to become an mlops engineer"), seeds 0.902 -> 0.918 (5/39 -> 4/39). Report-only, shipped
+weights, before -> after: fresh4 learning-paths 0.943 -> 0.971, roadmap-sh 1.000 -> 1.000,
+seeds 0.938 -> 0.938; fresh3 learning-paths 0.958 -> 1.000, fresh2 roadmap-sh 0.909 -> 0.891,
+every other set unchanged; all report-only questions 0.940 -> 0.942 shipped, 0.933 -> 0.935
+with held-out weights. Query p50 on learning-paths 3.25 ms (previous path 2.82 ms, same run).
+What carries the career evidence: on every refused career question of the fitted sets the
+off-topic word share is 0; the twins' offset and the leftover refuse them. A learning-paths
+duration question and a roadmap-sh one have nearly the same features (cosine 0.82 / 0.75 on
+the scale, 0.80 / 0.79 like their twins, leftover +0.33 / +0.34); only where their twins land
+differs (0.82 / 0.65), and the offset subtracts more where the twins land higher, i.e. on the
+corpus that answers them. A small career guide of the tests' kind (the months in a section of
+a long getting-started page) refuses "how many months does it take to become a data engineer"
+with confidence 0.01 (leftover +0.63; the role overview, not the months, ranks first).
+Measured and not kept (label-fixed sets, leave-one-corpus-out: knowledge / learning-paths /
+roadmap-sh / seeds held out, then every report-only question held out / shipped; baseline
+1.000 / 0.957 / 0.975 / 0.918, 0.935 / 0.942). How much the corpus covers careers, c = the
+place on its scale of the sixteen near-miss templates asked without a subject ("how much does a
+engineer earn"): knowledge 0.24, learning-paths 0.16, roadmap-sh 0.05, seeds 0.20, so it does
+separate the topic-card tree from the three career corpora. Discounting by (1 - c): the off-
+topic word share 1.000 / 0.951 / 0.975 / 0.918, 0.933 / 0.942; the twins' offset 0.994 / 0.957
+/ 0.979 / 0.934, 0.930 / 0.937; the twins in the leftover's reference 0.994 / 0.951 / 0.975 /
+0.934, 0.930 / 0.942; the leftover 1.000 / 0.957 / 0.975 / 0.934, 0.937 / 0.942 (the best: one
+question on seeds and one report-only question held out, fresh4 unchanged); all three 0.994 /
+0.962 / 0.984 / 0.918, 0.928 / 0.933; by (1 - 2c) or (1 - 4c) worse (leftover x (1 - 4c):
+learning-paths 0.951, roadmap-sh 0.963). c as a feature, or c times the leftover, the off-topic
+words and the twins' offset as fitted interactions: weights near 0, no held-out gain (c alone:
+learning-paths 0.951). Per question: its similarity to the subject-free templates (alone,
+times c, times their place): no gain (alone: learning-paths 0.946). Per template: the twins of
+the leftover's reference weighted by 1 - the place of their subject-free template: 1.000 /
+0.957 / 0.979 / 0.918, 0.928 / 0.935. Twins the corpus answers (leftover closer to the
+headings' than to the off-topic questions': 37 % on knowledge, 12 %, 7 %, 0 % on seeds) left
+out of the leftover's reference and/or the offset: no fitted gain, seeds -1, report-only down.
+The top of the scale at the best passage's own heading asked as a question (cosine of the
+heading to its passage) instead of the corpus's median heading: 0.994 / 0.946 / 0.984 / 0.885,
+0.947 / 0.951; with the min or max of the two: learning-paths 0.946 either way; the passage's
+heading place as a feature: learning-paths 0.946. Not kept by the rule (learning-paths held out
+fell), though this one raised the report-only sets: its report figures have been read now, so
+a next round must judge it on a new fresh set.
 """
 
 from __future__ import annotations
@@ -158,6 +210,7 @@ REPORT_ONLY = {
     "fresh-": "FRESH (round 3: written before the third round of issue 12 tuned anything)",
     "fresh2-": "FRESH2 (round 4: written before the fourth round ran or tuned anything)",
     "fresh3-": "FRESH3 (round 5: written before the fifth round ran or tuned anything)",
+    "fresh4-": "FRESH4 (round 7: written before the seventh round ran or tuned anything)",
 }
 OUT = ROOT / "bench" / "out" / "abstention"
 GOALS = {"hit@5": 0.97, "MRR@10": 0.93, "abstention": 0.96, "query_p50_ms": 5.0}

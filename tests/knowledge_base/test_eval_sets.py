@@ -14,7 +14,7 @@ REPO = HERE.parents[1]
 EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
-ROUNDS = ("", "fresh-", "fresh2-", "fresh3-")
+ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-")
 SET_CORPORA = ("knowledge", "learning-paths", "roadmap-sh", "seeds")
 
 
@@ -117,6 +117,24 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
             13,
             7,
             id="learning-paths-round-5",
+            marks=needs_corpora,
+        ),
+        # Round 7 (bench/eval/fresh4-*.yaml): career and duration questions each corpus answers.
+        pytest.param("fresh4-seeds.yaml", SEEDS, 20, 10, id="seeds-round-7", marks=needs_corpora),
+        pytest.param(
+            "fresh4-learning-paths.yaml",
+            LEARNING_PATHS,
+            20,
+            10,
+            id="learning-paths-round-7",
+            marks=needs_corpora,
+        ),
+        pytest.param(
+            "fresh4-roadmap-sh.yaml",
+            CORPORA / "roadmap-sh",
+            20,
+            10,
+            id="roadmap-sh-round-7",
             marks=needs_corpora,
         ),
     ],
