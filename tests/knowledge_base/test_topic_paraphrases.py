@@ -1,9 +1,9 @@
 """Ranking on a tree of one-paragraph topic files: a learner names a topic in other words.
 
 The weakness issue 12 measured on a real docs tree: the topic file's title names a concept
-("Data Lineage") and the learner describes it ("where did these numbers come from"). The fixture
-is a small tree written for this test (twenty topics across five folders, like a roadmap site);
-each question shares no word with its topic's title, so only the meaning can find it.
+("Data Lineage") and the learner describes it ("what fed the numbers on my dashboard"). The
+fixture is a small tree written for this test (twenty topics across five folders, like a roadmap
+site); each question shares no word with its topic's file, so only the meaning can find it.
 """
 
 from __future__ import annotations
@@ -124,14 +124,14 @@ TOPICS = {
     ),
 }
 
-# Each question describes its topic without a word of the topic's title.
+# Each question describes its topic without a word of the topic's file (title or text).
 PARAPHRASES = [
-    ("where did the figures in this report originally come from", "data/lineage.md"),
-    ("run dependent jobs in the right order and retry the failed ones", "data/orchestration.md"),
-    ("my classifier got less accurate months after it went live", "ml/drift.md"),
-    ("users sneak commands into the chatbot so it ignores its rules", "ai/prompt-injection.md"),
-    ("why can't two threads run my python code at once", "python/gil.md"),
-    ("show yesterday's value next to today's in a query", "sql/lag.md"),
+    ("find out what fed the numbers on my dashboard", "data/lineage.md"),
+    ("start each step only after the steps it needs have finished", "data/orchestration.md"),
+    ("my classifier got worse months after we shipped it", "ml/drift.md"),
+    ("someone tricks the chatbot into breaking the rules", "ai/prompt-injection.md"),
+    ("why doesn't my program get faster with more processors", "python/gil.md"),
+    ("compare each day's sales with the day before", "sql/lag.md"),
 ]
 
 
@@ -145,25 +145,23 @@ def topic_tree(tmp_path: Path) -> Path:
     return root
 
 
-async def test_a_topic_described_in_other_words_is_in_the_top_five(
-    topic_tree: Path, make_config: Config
-) -> None:
-    kb = await KnowledgeBase.open(make_config(topic_tree))
-    missed = []
-    for question, source in PARAPHRASES:
-        title_words = set(tokenize([TOPICS[source][0]])[0])
-        assert not title_words & set(tokenize([question])[0]), f"{question!r} names the title"
-        hits = await kb.search(question, top_k=10)
-        files = list(dict.fromkeys(h.chunk.citation.source for h in hits))
-        if source not in files[:5]:
-            missed.append(f"{question!r} -> {files[:5]}")
-    assert not missed, missed
-
-
-async def test_a_topic_named_by_its_title_ranks_first(
+async def test_a_topic_is_found_by_its_title_or_described_in_other_words(
     topic_tree: Path, make_config: Config
 ) -> None:
     kb = await KnowledgeBase.open(make_config(topic_tree))
     for source, (title, _) in TOPICS.items():
         hits = await kb.search(f"what is {title.lower()}", top_k=5)
         assert hits[0].chunk.citation.source == source, title
+    passages = {c.citation.source: c.lexical_text for c in kb.snapshot.chunks}
+    missed = []
+    for question, source in PARAPHRASES:
+        # Not one word in common with its topic, even as the lexical ranker reads the question
+        # (typos corrected): BM25 alone cannot find it, the meaning must.
+        asked = set(kb.snapshot.lexical.terms(question))
+        shared = asked & set(tokenize([passages[source]])[0])
+        assert not shared, f"{question!r} shares {shared} with {source}"
+        hits = await kb.search(question, top_k=10)
+        files = list(dict.fromkeys(h.chunk.citation.source for h in hits))
+        if source not in files[:5]:
+            missed.append(f"{question!r} -> {files[:5]}")
+    assert not missed, missed
