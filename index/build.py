@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from index.articles import category_labels
-from index.build_vectors import assemble, plan_vectors
+from index.build_vectors import assemble, plan_vectors, streamer
 from index.catalog import Catalog, load_catalog
 from index.changes import digests, scan
 from index.chunk_file import EncodedChunks, encode_chunks
@@ -165,12 +165,15 @@ class Builder:
         *,
         allow_errors: bool = False,
         progress: Progress | None = None,
+        alongside: Mapping[str, Callable[[Sequence[Chunk]], Any]] | None = None,
     ) -> BuildResult:
         """Build a snapshot from the folders; with errors, fail unless `allow_errors`.
 
         `allow_errors` (first build, nothing to fall back on) indexes every file that loaded
         and reports the broken ones as warnings. When only articles changed, only those are
         read and chunked; otherwise every file goes through the loader (parsed ones cached).
+        `alongside`: work on the final chunks done while the model embeds them; each result is
+        the new snapshot's `derived(name)`.
         """
         started = time.perf_counter()
         files, scanned, listings = scan(
@@ -194,6 +197,7 @@ class Builder:
                 stats_, tokens = self._stats(chunks)
                 lexical = self._lexical(chunks, previous)
                 encoded = _encode(chunks, previous)
+                derived = {name: work(chunks) for name, work in (alongside or {}).items()}
                 overlapped = time.perf_counter()
                 vectors = assemble(chunks, plan, pipeline.finish(progress), self.embedder.dim)
             finally:
@@ -204,9 +208,19 @@ class Builder:
         stats = {**stats_, "embedded_chunks": len(plan.todo)}
         built_at = datetime.now(UTC)
         snapshot = make_snapshot(
-            chunks, vectors, catalog, documents, files, built_at, stats, lexical, scanned, tokens
+            chunks,
+            vectors,
+            catalog,
+            documents,
+            files,
+            built_at,
+            stats,
+            lexical,
+            scanned,
+            tokens,
+            encoded,
+            derived,
         )
-        snapshot = replace(snapshot, encoded=encoded)
         indexed = time.perf_counter()
         manifest = Manifest(
             **{**self.identity(), "knowledge_dirs": tuple(str(f) for f in self.folders)},
@@ -221,8 +235,8 @@ class Builder:
         self._warnings = tuple(warnings)
         report = _diff(previous, snapshot, warnings, time.perf_counter() - started, touched)
         log.debug(
-            "build phases: load+chunk %.3f s, BM25 + encode %.3f s, rest of embed %.3f s, "
-            "index %.3f s, save %.3f s",
+            "build phases: load+chunk %.3f s, BM25 + encode + alongside %.3f s, "
+            "rest of embed %.3f s, index %.3f s, save %.3f s",
             counted - started,
             overlapped - counted,
             embedded_at - overlapped,
@@ -258,7 +272,7 @@ class Builder:
         if changed is not None and previous is not None:
             loaded = self._load_articles(previous, changed, listings)
         else:
-            stream = self._streamer(pipeline) if previous is None else None
+            stream = streamer(pipeline, self.cache()) if previous is None else None
             loaded = self._load_all(stream)
         documents, chunks, catalog, problems, touched = loaded
         errors = [p for p in problems if p.fatal]
@@ -284,18 +298,6 @@ class Builder:
             chunks = kept
             documents = {k: v for k, v in documents.items() if _doc_order(k) in ids}
         return documents, chunks, catalog, warnings, touched
-
-    def _streamer(self, pipeline: EmbedPipeline) -> Callable[[Sequence[Chunk]], None]:
-        """Hands freshly chunked passages that no cached vector covers to `pipeline` (a cold
-        build: what `plan_vectors` will find missing, sent early)."""
-        cache = self.cache()
-
-        def stream(chunks: Sequence[Chunk]) -> None:
-            for c in chunks:
-                if c.key not in pipeline and cache.get(c.key) is None:
-                    pipeline.add(c.key, c.embed_text)
-
-        return stream
 
     def _changed_articles(
         self, previous: Snapshot | None, files: Mapping[str, FileState]

@@ -1,11 +1,13 @@
 """Where a build's vectors come from: the previous snapshot, the embedding cache, or the model.
 
 `plan_vectors` sorts the chunks into those three and hands the model's share to the embedding
-pipeline; `assemble` puts the rows together once the pipeline is done.
+pipeline (a cold build's `streamer` sends them earlier, as they are chunked); `assemble` puts
+the rows together once the pipeline is done.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ import numpy.typing as npt
 from index.documents import Chunk
 from index.embed_pipeline import EmbedPipeline
 from index.embedding_api import Vectors
+from index.files import DEFAULT_LIMITS
 from index.snapshot import Snapshot
 from index.store import EmbeddingCache
 
@@ -61,6 +64,28 @@ def plan_vectors(
     for key in todo:
         pipeline.add(key, chunks[missing[key][0]].embed_text)
     return VectorPlan(previous, found, missing, cached, todo, store)
+
+
+def streamer(pipeline: EmbedPipeline, cache: EmbeddingCache) -> Callable[[Sequence[Chunk]], None]:
+    """For a cold build: hands freshly chunked passages that `cache` lacks to `pipeline` (what
+    `plan_vectors` will find missing, sent early). Passages the passage limits will leave out
+    are not sent (index.chunker.enforce_passage_limits): a file over the per-file limit, and
+    anything past the build's."""
+    sent = 0
+
+    def stream(chunks: Sequence[Chunk]) -> None:
+        nonlocal sent
+        per_file = Counter((c.folder, c.citation.source) for c in chunks)
+        for c in chunks:
+            if per_file[(c.folder, c.citation.source)] > DEFAULT_LIMITS.file_passages:
+                continue
+            sent += 1
+            if sent > DEFAULT_LIMITS.build_passages:
+                return
+            if c.key not in pipeline and cache.get(c.key) is None:
+                pipeline.add(c.key, c.embed_text)
+
+    return stream
 
 
 def assemble(

@@ -94,3 +94,31 @@ async def test_a_model_failing_mid_build_stops_the_thread_and_keeps_the_old_inde
     assert (await kb.reload()).ok
     assert "topic number 7 " in " ".join(c.embed_text for c in kb.snapshot.chunks)
     await kb.close()
+
+
+async def test_a_first_build_leaves_a_file_over_the_passage_limit_out_unembedded(
+    kb_dir: Path, make_config: Config, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ~5,300 passages once split to the model's window: over the per-file limit of 5,000.
+    dense = kb_dir / "guides" / "dense.md"
+    dense.write_text("# Dense\n\n" + ("a" + "!" * 98 + " ") * 10_700)
+    _tips(kb_dir / "guides" / "tips", 2 * _CHUNK_GROUP)
+    embedded: list[str] = []
+    encode = embedder.encode
+
+    def recording(texts: Sequence[str]) -> Vectors:
+        embedded.extend(texts)
+        return encode(texts)
+
+    monkeypatch.setattr(embedder, "encode", recording)
+    kb = await KnowledgeBase.open(make_config(kb_dir))
+    assert kb.open_report is not None
+    assert [str(p) for p in kb.open_report.warnings if p.file == dense] == [
+        f"{dense}: yields 5,350 passages, over the limit of 5,000 per file; split it into "
+        "smaller files"
+    ]
+    assert not any("!!!!" in t for t in embedded)
+    # Each passage once (the other texts embedded are the calibration's questions).
+    texts = {c.embed_text for c in kb.snapshot.chunks}
+    assert sorted(t for t in embedded if t in texts) == sorted(texts)
+    await kb.close()
