@@ -1,5 +1,8 @@
 """Building an index snapshot: load → chunk → embed (cached by content) → FAISS + BM25 → save.
 
+The model embeds on a thread of its own (index/embed_pipeline.py) while the build thread chunks
+(a cold build hands over each group of documents' passages as soon as they are chunked), counts
+BM25 terms and encodes the chunks for saving: on 2 cores that work no longer leaves one idle.
 A `Snapshot` is immutable: queries read the one they started with while a reload builds the
 next, and the swap is a single reference assignment.
 """
