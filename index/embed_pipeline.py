@@ -75,12 +75,21 @@ class EmbedPipeline:
     def finish(self, progress: Progress | None = None) -> dict[str, Vectors]:
         """Wait for every text added; their vectors by key. `progress(done, total)` is called
         with (0, total) first and after each slice (not at all when nothing was added)."""
-        self._send()
-        self._jobs.put(None)
         total = len(self._keys)
         if progress is not None and total:
             progress(0, total)
         vectors: dict[str, Vectors] = {}
+        if self._thread is None:
+            # At most one slice, none sent (a small reload): embedded here, no thread at all.
+            keys, texts = self._pending
+            self._pending = ([], [])
+            if keys:
+                vectors.update(zip(keys, self._embedder.encode(texts), strict=True))
+                if progress is not None:
+                    progress(total, total)
+            return vectors
+        self._send()
+        self._jobs.put(None)
         for _ in range(self._sent):
             done = self._done.get()
             if isinstance(done, BaseException):
