@@ -20,12 +20,12 @@ from pathlib import Path
 from index import roadmap_order
 from index.answer import Ranking, compose, rank
 from index.build import Builder
+from index.bundled import off_topic_questions
 from index.calibration import (
     SPELLER,
     Calibration,
     Decision,
     for_snapshot,
-    off_topic_questions,
     speller_text,
 )
 from index.catalog import Catalog
