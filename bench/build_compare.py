@@ -1,6 +1,6 @@
 """Cold builds of this checkout against a git revision, alternated in one run (issue 13).
 
-    python bench/build_overlap.py [--base REV] [--copies 8] [--runs 3] [--keep DIR] [--models DIR]
+    python bench/build_compare.py [--base REV] [--copies 8] [--runs 3] [--keep DIR] [--models DIR]
 
 The docs tree is the one `bench/scale.py` generates (`--copies` distinct copies of the shared
 learning-paths corpus, or of `knowledge/`). The revision's `index/` is exported with `git
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(*map(Path, args.child))))
         return 0
-    work = args.keep or Path(tempfile.mkdtemp(prefix="build-overlap-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="build-compare-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         source = scale.CORPUS if scale.CORPUS.exists() else REPO / "knowledge"
