@@ -1,5 +1,8 @@
 """Building an index snapshot: load → chunk → embed (cached by content) → FAISS + BM25 → save.
 
+The model embeds on a thread of its own (index/embed_pipeline.py) while the build thread chunks
+(a cold build hands over each group of documents' passages as soon as they are chunked), counts
+BM25 terms and encodes the chunks for saving: on 2 cores that work no longer leaves one idle.
 A `Snapshot` is immutable: queries read the one they started with while a reload builds the
 next, and the swap is a single reference assignment.
 """
@@ -15,15 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
 from index.articles import category_labels
+from index.build_vectors import assemble, plan_vectors, streamer
 from index.catalog import Catalog, load_catalog
 from index.changes import digests, scan
 from index.chunk_file import EncodedChunks, encode_chunks
 from index.chunker import CHUNKER_VERSION, chunk_documents, chunk_key, enforce_passage_limits
 from index.documents import Chunk, Document, ReloadReport
-from index.embedding_api import Embedder, Vectors
+from index.embed_pipeline import EmbedPipeline
+from index.embedding_api import Embedder
 from index.files import DEFAULT_LIMITS, FolderScan
 from index.lexical import LexicalIndex, tokenize
 from index.links import NO_LINKS, LinkSettings, folder_links
@@ -41,10 +44,13 @@ T = TypeVar("T")
 # What loading produced: documents, chunks, catalog, problems, and the files read when only
 # those were (None: every file went through the loader).
 Loaded = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
+# The same once checked: documents, chunks, catalog, warnings, files read.
+Prepared = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
 # Chunks per encode call: the progress callback fires between slices. Each slice ends with one
 # worker idle while the other finishes its last text: 64 left ~1.5% of a core idle (py-spy, x8).
 EMBED_SLICE = 256
-_CACHE_MIN = 32  # passages to embed below which the embedding cache is left alone
+# Documents chunked at a time by a cold build: their passages go to the embedding thread at once.
+_CHUNK_GROUP = 16
 
 
 @dataclass
@@ -162,12 +168,15 @@ class Builder:
         *,
         allow_errors: bool = False,
         progress: Progress | None = None,
+        alongside: Mapping[str, Callable[[Sequence[Chunk]], Any]] | None = None,
     ) -> BuildResult:
         """Build a snapshot from the folders; with errors, fail unless `allow_errors`.
 
         `allow_errors` (first build, nothing to fall back on) indexes every file that loaded
         and reports the broken ones as warnings. When only articles changed, only those are
         read and chunked; otherwise every file goes through the loader (parsed ones cached).
+        `alongside`: work on the final chunks done while the model embeds them; each result is
+        the new snapshot's `derived(name)`.
         """
         started = time.perf_counter()
         files, scanned, listings = scan(
@@ -178,50 +187,43 @@ class Builder:
         if previous is not None and digests(files) == digests(previous.files):
             unchanged = replace(previous, files=files, scanned_at_ns=scanned)
             return BuildResult(unchanged, ReloadReport(True, seconds=time.perf_counter() - started))
-        # An unreadable folder looks like deleted files: only the full loader names it.
-        incomplete = any(listing.problems for listing in listings.values())
-        changed = None if incomplete else self._changed_articles(previous, files)
-        if changed is not None and previous is not None:
-            loaded = self._load_articles(previous, changed, listings)
-        else:
-            loaded = self._load_all()
-        documents, chunks, catalog, problems, touched = loaded
-        errors = [p for p in problems if p.fatal]
-        warnings = [p for p in problems if not p.fatal]
-        if errors and not allow_errors:
-            seconds = time.perf_counter() - started
-            report = ReloadReport(
-                False, warnings=tuple(warnings), errors=tuple(errors), seconds=seconds
-            )
-            return BuildResult(None, report)
-        if errors:
-            warnings = [Problem(p.file, p.line, p.message, fatal=False) for p in errors] + warnings
-        # Passage limits, counted on the final chunks (reused ones too): a file over them is
-        # refused by a reload, and left out with a warning by a first build.
-        kept, over = enforce_passage_limits(chunks, self.folders)
-        if over and not allow_errors:
-            seconds = time.perf_counter() - started
-            report = ReloadReport(
-                False, warnings=tuple(warnings), errors=tuple(over), seconds=seconds
-            )
-            return BuildResult(None, report)
-        if over:
-            warnings += [Problem(p.file, p.line, p.message, fatal=False) for p in over]
-            ids = {(c.folder, c.citation.source) for c in kept}
-            chunks = kept
-            documents = {k: v for k, v in documents.items() if _doc_order(k) in ids}
-        counted = time.perf_counter()
-        stats_, tokens = self._stats(chunks)
-        vectors, embedded = self._vectors(chunks, previous, progress)
+        # The model embeds on a thread of its own while this one loads, chunks and counts.
+        with EmbedPipeline(self.embedder, EMBED_SLICE) as pipeline:
+            try:
+                prepared = self._prepare(previous, files, listings, allow_errors, pipeline, started)
+                if isinstance(prepared, ReloadReport):
+                    return BuildResult(None, prepared)
+                documents, chunks, catalog, warnings, touched = prepared
+                counted = time.perf_counter()
+                plan = plan_vectors(chunks, previous, self.cache, pipeline)
+                # Work that does not need the vectors, done while the model embeds.
+                stats_, tokens = self._stats(chunks)
+                lexical = self._lexical(chunks, previous)
+                encoded = _encode(chunks, previous)
+                derived = {name: work(chunks) for name, work in (alongside or {}).items()}
+                overlapped = time.perf_counter()
+                vectors = assemble(chunks, plan, pipeline.finish(progress), self.embedder.dim)
+            finally:
+                # Not kept between builds: at x40 it holds ~45 MB the answering process would
+                # carry (and the build's peak with it); a build needing it reads it (~0.1 s).
+                self._cache = None
         embedded_at = time.perf_counter()
-        stats = {**stats_, "embedded_chunks": embedded}
+        stats = {**stats_, "embedded_chunks": len(plan.todo)}
         built_at = datetime.now(UTC)
-        lexical = self._lexical(chunks, previous)
-        encoded = _encode(chunks, previous)
         snapshot = make_snapshot(
-            chunks, vectors, catalog, documents, files, built_at, stats, lexical, scanned, tokens
+            chunks,
+            vectors,
+            catalog,
+            documents,
+            files,
+            built_at,
+            stats,
+            lexical,
+            scanned,
+            tokens,
+            encoded,
+            derived,
         )
-        snapshot = replace(snapshot, encoded=encoded)
         indexed = time.perf_counter()
         manifest = Manifest(
             **{**self.identity(), "knowledge_dirs": tuple(str(f) for f in self.folders)},
@@ -236,9 +238,11 @@ class Builder:
         self._warnings = tuple(warnings)
         report = _diff(previous, snapshot, warnings, time.perf_counter() - started, touched)
         log.debug(
-            "build phases: load+chunk %.3f s, embed %.3f s, index %.3f s, save %.3f s",
+            "build phases: load+chunk %.3f s, BM25 + encode + alongside %.3f s, "
+            "rest of embed %.3f s, index %.3f s, save %.3f s",
             counted - started,
-            embedded_at - counted,
+            overlapped - counted,
+            embedded_at - overlapped,
             indexed - embedded_at,
             time.perf_counter() - indexed,
         )
@@ -246,11 +250,57 @@ class Builder:
             "index built: %d documents, %d chunks (%d embedded, %d truncated) in %.2f s",
             len(documents),
             len(chunks),
-            embedded,
+            len(plan.todo),
             stats["truncated_chunks"],
             report.seconds,
         )
         return BuildResult(snapshot, report)
+
+    def _prepare(
+        self,
+        previous: Snapshot | None,
+        files: Mapping[str, FileState],
+        listings: Mapping[Path, FolderScan],
+        allow_errors: bool,
+        pipeline: EmbedPipeline,
+        started: float,
+    ) -> Prepared | ReloadReport:
+        """Load and chunk what changed, then apply the passage limits; a report when refused.
+
+        A cold build hands each group of new passages to `pipeline` as soon as it is chunked.
+        """
+        # An unreadable folder looks like deleted files: only the full loader names it.
+        incomplete = any(listing.problems for listing in listings.values())
+        changed = None if incomplete else self._changed_articles(previous, files)
+        if changed is not None and previous is not None:
+            loaded = self._load_articles(previous, changed, listings)
+        else:
+            stream = streamer(pipeline, self.cache()) if previous is None else None
+            loaded = self._load_all(stream)
+        documents, chunks, catalog, problems, touched = loaded
+        errors = [p for p in problems if p.fatal]
+        warnings = [p for p in problems if not p.fatal]
+        if errors and not allow_errors:
+            seconds = time.perf_counter() - started
+            return ReloadReport(
+                False, warnings=tuple(warnings), errors=tuple(errors), seconds=seconds
+            )
+        if errors:
+            warnings = [Problem(p.file, p.line, p.message, fatal=False) for p in errors] + warnings
+        # Passage limits, counted on the final chunks (reused ones too): a file over them is
+        # refused by a reload, and left out with a warning by a first build.
+        kept, over = enforce_passage_limits(chunks, self.folders)
+        if over and not allow_errors:
+            seconds = time.perf_counter() - started
+            return ReloadReport(
+                False, warnings=tuple(warnings), errors=tuple(over), seconds=seconds
+            )
+        if over:
+            warnings += [Problem(p.file, p.line, p.message, fatal=False) for p in over]
+            ids = {(c.folder, c.citation.source) for c in kept}
+            chunks = kept
+            documents = {k: v for k, v in documents.items() if _doc_order(k) in ids}
+        return documents, chunks, catalog, warnings, touched
 
     def _changed_articles(
         self, previous: Snapshot | None, files: Mapping[str, FileState]
@@ -263,13 +313,14 @@ class Builder:
         keys |= {k for k in files if k in old and files[k].digest != old[k].digest}
         return keys if all(_is_article(k) for k in keys) else None
 
-    def _load_all(self) -> Loaded:
-        """Every file through the loader (unchanged articles come from its parse cache)."""
+    def _load_all(self, stream: Callable[[Sequence[Chunk]], None] | None = None) -> Loaded:
+        """Every file through the loader (unchanged articles come from its parse cache);
+        `stream` sees the new passages of each group of documents as soon as it is chunked."""
         knowledge = load_knowledge(self.folders, cache=self._parsed, links=self.links)
         # By folder, then source: the order `_load_articles` keeps, so both give the same rows.
         ordered = sorted(knowledge.documents, key=lambda d: _doc_order(_doc_id(self.folders, d)))
         documents = {_doc_id(self.folders, d): d.digest for d in ordered}
-        chunks = self._chunk(ordered)
+        chunks = self._chunk(ordered, stream)
         return documents, chunks, knowledge.catalog, list(knowledge.problems), None
 
     def _load_articles(
@@ -321,19 +372,29 @@ class Builder:
         documents = {k: documents[k] for k in sorted(documents, key=_doc_order)}
         return documents, chunks, previous.catalog, problems, touched
 
-    def _chunk(self, documents: Sequence[Document]) -> list[Chunk]:
+    def _chunk(
+        self,
+        documents: Sequence[Document],
+        stream: Callable[[Sequence[Chunk]], None] | None = None,
+    ) -> list[Chunk]:
         fresh = [d for d in documents if d not in self._chunked]
-        if fresh:
-            counter = WordCounts(self.embedder.count_tokens)
+        counter = WordCounts(self.embedder.count_tokens)
+        # With `stream`, a few documents at a time (the chunks are the same: each document is
+        # chunked on its own, and the counter's counts are exact whatever it has seen).
+        step = _CHUNK_GROUP if stream is not None else max(1, len(fresh))
+        for start in range(0, len(fresh), step):
+            group = fresh[start : start + step]
             new_chunks, fresh_stats = chunk_documents(
-                fresh, self.folders, counter, self.embedder.max_tokens
+                group, self.folders, counter, self.embedder.max_tokens
             )
             by_doc: dict[tuple[int, str], list[Chunk]] = {}
             for c, n in zip(new_chunks, fresh_stats.counts, strict=True):
                 by_doc.setdefault((c.folder, c.citation.source), []).append(c)
                 self._tokens[c.key] = n
-            for d in fresh:
+            for d in group:
                 self._chunked[d] = by_doc.get((self.folders.index(d.folder), d.source), [])
+            if stream is not None:
+                stream(new_chunks)
         if len(documents) > 1:  # a full load: forget documents that are gone
             self._chunked = {d: self._chunked[d] for d in documents}
         return [c for d in documents for c in self._chunked[d]]
@@ -354,49 +415,6 @@ class Builder:
             "truncated_chunks": sum(n > limit for n in counts),
         }
         return stats, counts
-
-    def _vectors(
-        self, chunks: Sequence[Chunk], previous: Snapshot | None, progress: Progress | None
-    ) -> tuple[Vectors, int]:
-        """Vectors for chunks: from the previous snapshot, the cache, or the model."""
-        dim = self.embedder.dim
-        out = np.zeros((len(chunks), dim), dtype=np.float32)
-        rows = previous.rows if previous is not None else {}
-        missing: dict[str, list[int]] = {}
-        # Rows of the previous snapshot copied in one fancy-indexed read (-1: not there).
-        found = np.fromiter((rows.get(c.key, -1) for c in chunks), np.int64, len(chunks))
-        kept = found >= 0
-        if previous is not None and kept.any():
-            out[kept] = previous.vectors[found[kept]]
-        for i in np.flatnonzero(~kept).tolist():
-            missing.setdefault(chunks[i].key, []).append(i)
-        # Reading (and rewriting) the whole cache costs more than embedding a few passages: a
-        # reload of a file or two skips it (their vectors are saved in the index all the same).
-        use_cache = previous is None or len(missing) > _CACHE_MIN
-        if use_cache:
-            cache = self.cache()
-            for key in list(missing):
-                if (vector := cache.get(key)) is not None:
-                    out[missing.pop(key)] = vector
-        todo = sorted(missing, key=lambda k: len(chunks[missing[k][0]].embed_text))
-        total = len(todo)
-        if progress is not None and total:
-            progress(0, total)
-        for start in range(0, total, EMBED_SLICE):
-            keys = todo[start : start + EMBED_SLICE]
-            vectors = self.embedder.encode([chunks[missing[k][0]].embed_text for k in keys])
-            for key, vector in zip(keys, vectors, strict=True):
-                out[missing[key]] = vector
-            if use_cache:
-                self.cache().put_many(keys, vectors)
-            if progress is not None:
-                progress(min(start + EMBED_SLICE, total), total)
-        if total and use_cache:
-            self.cache().save(keep={c.key for c in chunks})
-        # Not kept between builds: at x40 it holds ~45 MB the answering process would carry
-        # (and the build's peak with it); a build that needs it again reads the file (~0.1 s).
-        self._cache = None
-        return out, total
 
     def _lexical(self, chunks: Sequence[Chunk], previous: Snapshot | None) -> LexicalIndex:
         """The BM25 index of `chunks`: the previous one's rows reused, new passages counted."""

@@ -140,6 +140,7 @@ _SUBJECT_WORDS = 4
 # "data", "learning" or "engineering" are.
 _FUNCTION_WORD = 1_000_000
 _CACHE_FILE = "calibration.json"
+SPELLER = "speller"  # a cold build counts it while the model embeds (Snapshot.derived)
 _SPELLER_FILE = "speller.json"  # the corpus vocabulary, keyed by the passages' text
 # A reload changing more than this share of the passages measures the scale again.
 _RECALIBRATE_SHARE = 0.1
@@ -319,7 +320,8 @@ class Calibration:
         )
 
 
-def _speller_text(chunk: Chunk) -> str:
+def speller_text(chunk: Chunk) -> str:
+    """What the corpus vocabulary counts of a passage: its heading trail and its text."""
     return f"{chunk.citation.label()} {chunk.lexical_text}"
 
 
@@ -340,8 +342,8 @@ def _speller(
         old = {id(c) for c in previous.chunks}
         new = {id(c) for c in snapshot.chunks}
         speller = before.updated(
-            (_speller_text(c) for c in previous.chunks if id(c) not in new),
-            (_speller_text(c) for c in snapshot.chunks if id(c) not in old),
+            (speller_text(c) for c in previous.chunks if id(c) not in new),
+            (speller_text(c) for c in snapshot.chunks if id(c) not in old),
         )
     else:
         try:
@@ -350,7 +352,7 @@ def _speller(
                 return Speller.from_json(data)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # missing or damaged: counted again below
-        speller = Speller(_speller_text(c) for c in snapshot.chunks)
+        speller = snapshot.derived(SPELLER, lambda: Speller(map(speller_text, snapshot.chunks)))
     if path is not None:
         save_json(path, {"key": key, **speller.to_json()})
     return speller

@@ -128,16 +128,18 @@ def make_snapshot(
     scanned_at_ns: int = 0,
     tokens: Sequence[int] = (),
     encoded: EncodedChunks | None = None,
+    derived: Mapping[str, Any] | None = None,
 ) -> Snapshot:
     """Wrap chunks and their vectors with a FAISS inner-product index and a BM25 index.
 
-    `lexical` is the BM25 index of these chunks when the caller has it (loaded or updated).
+    `lexical` is the BM25 index of these chunks when the caller has it (loaded or updated);
+    `derived`, figures already worked out from the chunks (see `Snapshot.derived`).
     """
     dense, view = dense_index(vectors)
     if lexical is None:
         lexical = LexicalIndex(tokenize([c.lexical_text for c in chunks]) if chunks else [])
     rows = {c.key: i for i, c in enumerate(chunks)}
-    return Snapshot(
+    snapshot = Snapshot(
         tuple(chunks),
         view,
         dense,
@@ -152,3 +154,5 @@ def make_snapshot(
         tuple(tokens),
         encoded,
     )
+    snapshot._derived.update(derived or {})
+    return snapshot

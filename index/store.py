@@ -214,8 +214,8 @@ class EmbeddingCache:
         """The cached vector for a chunk key."""
         return self._vectors.get(key)
 
-    def put_many(self, keys: Iterable[str], vectors: Vectors) -> None:
-        """Remember vectors (rows in the order of keys)."""
+    def put_many(self, keys: Iterable[str], vectors: Iterable[Vectors]) -> None:
+        """Remember vectors (rows, or an array's rows, in the order of keys)."""
         for key, vector in zip(keys, vectors, strict=True):
             self._vectors[key] = vector
             self._dirty = True
