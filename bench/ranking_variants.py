@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import index.phrases as phrases  # noqa: E402
+from bench.abstention import CORPORA  # noqa: E402
 from bench.retrieval import Question, load_eval, model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import Ranking, _share  # noqa: E402
@@ -58,12 +59,6 @@ from index.lexical import LexicalIndex, tokenize  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 from index.snapshot import Snapshot  # noqa: E402
 
-CORPORA = {
-    "knowledge": ROOT / "knowledge",
-    "learning-paths": ROOT.parent / "shared" / "corpora" / "learning-paths",
-    "roadmap-sh": ROOT.parent / "shared" / "corpora" / "roadmap-sh",
-    "seeds": ROOT.parent / "shared" / "corpora" / "seeds",
-}
 SEEN = {"fresh2-roadmap-sh"}  # a report-only set whose misses were read: fitted from round 6
 OUT = ROOT / "bench" / "out" / "ranking"
 BM25 = (phrases.K1, phrases.B, 1)  # k1, b, title repeats of the shipped lexical index
