@@ -192,19 +192,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.retrieval import CORPORA as ALL_CORPORA  # noqa: E402
 from bench.retrieval import Question, file_ranking, load_eval, model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import compose, rank  # noqa: E402
 from index.documents import Answer  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 
-CORPORA = {
-    "knowledge": ROOT / "knowledge",
-    "learning-paths": ROOT.parent / "shared" / "corpora" / "learning-paths",
-    "roadmap-sh": ROOT.parent / "shared" / "corpora" / "roadmap-sh",
-    # Four messy articles as found on the web (front matter, mojibake, job ads).
-    "seeds": ROOT.parent / "shared" / "corpora" / "seeds",
-}
+# bench/retrieval.py's corpora, in the order this bench prints them.
+ORDER = ("knowledge", "learning-paths", "roadmap-sh", "seeds")
+CORPORA = {name: ALL_CORPORA[name] for name in ORDER}
 # The report-only sets, by the prefix of their file name: bench/eval/<prefix><corpus>.yaml.
 REPORT_ONLY = {
     "fresh-": "FRESH (round 3: written before the third round of issue 12 tuned anything)",

@@ -43,17 +43,8 @@ def child(code: Path, knowledge: Path, data: Path, models: Path) -> dict[str, An
 def _run(code: Path, knowledge: Path, data: Path, models: Path) -> dict[str, Any]:
     shutil.rmtree(data, ignore_errors=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(code))
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(code), str(knowledge), str(data), str(models)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"build with {code} failed:\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
+    argv = [sys.executable, __file__, "--child", str(code), str(knowledge), str(data), str(models)]
+    return scale.run_json(argv, env, f"build with {code}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -261,18 +261,18 @@ def _env(models: Path) -> dict[str, str]:
     return env
 
 
-def _child(mode: str, *args: object, models: Path) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", mode, *map(str, args)],
-        env=_env(models),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def run_json(argv: list[str], env: dict[str, str], what: str) -> dict[str, Any]:
+    """Run a child process; the JSON object it prints last (its stderr's tail if it fails)."""
+    out = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"child {mode} failed:\n{out.stderr[-3000:]}")
+        raise RuntimeError(f"{what} failed:\n{out.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def _child(mode: str, *args: object, models: Path) -> dict[str, Any]:
+    argv = [sys.executable, __file__, "--child", mode, *map(str, args)]
+    return run_json(argv, _env(models), f"child {mode}")
 
 
 FIRST_QUESTION = "how do I start with machine learning?"

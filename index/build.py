@@ -44,8 +44,8 @@ T = TypeVar("T")
 # What loading produced: documents, chunks, catalog, problems, and the files read when only
 # those were (None: every file went through the loader).
 Loaded = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
-# The same once checked: documents, chunks, catalog, warnings, files read.
-Prepared = tuple[dict[str, str], list[Chunk], Catalog, list[Problem], set[tuple[int, str]] | None]
+# The same once checked: its problems are the warnings (a fatal one refuses the build).
+Prepared = Loaded
 # Chunks per encode call: the progress callback fires between slices. Each slice ends with one
 # worker idle while the other finishes its last text: 64 left ~1.5% of a core idle (py-spy, x8).
 EMBED_SLICE = 256

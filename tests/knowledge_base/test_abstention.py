@@ -121,6 +121,11 @@ async def test_a_salary_question_is_refused_where_career_questions_are_answered(
     await kb.close()
 
 
+async def _decision(kb: KnowledgeBase, question: str) -> calibration.Decision:
+    """The calibrated decision on a question's best five passages, as `ask` makes it."""
+    return await kb.judge(question, await kb.search(question, top_k=5))
+
+
 async def _answered_from(kb: KnowledgeBase, question: str, source: str) -> None:
     answer = await kb.ask(question)
     assert answer.answered, question
@@ -156,13 +161,13 @@ async def test_judge_explains_the_decision_with_the_unknown_words(
 ) -> None:
     kb = await KnowledgeBase.open(make_config(kb_dir))
     question = "how does postgresql autovacuum decide when to run"
-    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    decision = await _decision(kb, question)
     assert not decision.answered
     assert "autovacuum" in decision.unknown
     assert "not covered" in decision.explain()
     assert "autovacuum" in decision.explain()
     covered = "how can I stop my model from overfitting?"
-    decision = await kb.judge(covered, await kb.search(covered, top_k=5))
+    decision = await _decision(kb, covered)
     assert decision.answered
     assert decision.unknown == ()
     await kb.close()
@@ -367,8 +372,8 @@ async def test_what_the_best_passage_leaves_out_of_a_career_question_reads_off_t
     # the question reads like the off-topic and near-miss questions of the calibration.
     career = "how many interviews does it take to land a data engineering job"
     covered = "what makes a pipeline safe to run again after it fails"
-    asked = await kb.judge(career, await kb.search(career, top_k=5))
-    answered = await kb.judge(covered, await kb.search(covered, top_k=5))
+    asked = await _decision(kb, career)
+    answered = await _decision(kb, covered)
     assert not asked.answered
     assert answered.answered
     assert asked.leftover > answered.leftover
@@ -421,7 +426,7 @@ async def test_a_question_naming_a_technology_the_corpus_never_mentions_is_refus
     kb = await KnowledgeBase.open(make_config(root))
     # The orchestration card comes close, but the tree never mentions Helm.
     question = "run the orchestration graph on a schedule with a helm chart"
-    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    decision = await _decision(kb, question)
     assert not decision.answered
     assert decision.confidence == 0.0
     assert "names helm, which this knowledge base never mentions" in decision.explain()
@@ -479,7 +484,7 @@ async def test_a_short_look_up_of_one_detail_in_a_long_passage_is_answered(
     # One line of ten: the passage's vector is about all of them, so the cosine is low, but the
     # passage uses every word of the question.
     question = "papers with code"
-    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    decision = await _decision(kb, question)
     assert decision.answered, decision.explain()
     assert decision.coverage == 1.0
     assert "its best passage uses 100% of its topic words" in decision.explain()
@@ -494,13 +499,13 @@ async def test_explain_names_the_words_a_question_shares_with_off_topic_ones(
 ) -> None:
     kb = await KnowledgeBase.open(make_config(kb_dir))
     question = "what salary can a junior engineer expect after this overfitting course"
-    decision = await kb.judge(question, await kb.search(question, top_k=5))
+    decision = await _decision(kb, question)
     assert not decision.answered
     assert "salary" in decision.off_topic_words
     assert "asks like off-topic questions: salary" in decision.explain()
     # A covered question may share an everyday word ("stop") and still weighs on its passage.
     covered = "how can I stop my model from overfitting?"
-    decision = await kb.judge(covered, await kb.search(covered, top_k=5))
+    decision = await _decision(kb, covered)
     assert decision.answered
     assert "salary" not in decision.off_topic_words
     await kb.close()

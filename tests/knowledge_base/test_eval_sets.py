@@ -15,7 +15,21 @@ EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
 ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-")
-SET_CORPORA = ("knowledge", "learning-paths", "roadmap-sh", "seeds")
+SET_CORPORA = {
+    "knowledge": REPO / "knowledge",
+    "learning-paths": LEARNING_PATHS,
+    "roadmap-sh": CORPORA / "roadmap-sh",
+    "seeds": SEEDS,
+}
+
+
+def _set(stem: str, on_topic: int, off_topic: int, id: str) -> object:
+    """bench/eval/<stem>.yaml with the folder it points into (the shared corpora but ours)."""
+    corpus = next(c for c in SET_CORPORA if stem.endswith(c))
+    marks = () if corpus == "knowledge" else needs_corpora
+    return pytest.param(
+        f"{stem}.yaml", SET_CORPORA[corpus], on_topic, off_topic, id=id, marks=marks
+    )
 
 
 def _questions(name: str) -> list[dict[str, object]]:
@@ -47,14 +61,10 @@ def _checked(
 @pytest.mark.parametrize(
     ("name", "corpus", "on_topic", "off_topic"),
     [
-        pytest.param("knowledge.yaml", REPO / "knowledge", 80, 30, id="knowledge"),
-        pytest.param(
-            "learning-paths.yaml", LEARNING_PATHS, 80, 30, id="learning-paths", marks=needs_corpora
-        ),
-        pytest.param(
-            "roadmap-sh.yaml", CORPORA / "roadmap-sh", 95, 25, id="roadmap-sh", marks=needs_corpora
-        ),
-        pytest.param("seeds.yaml", SEEDS, 35, 20, id="seeds", marks=needs_corpora),
+        _set("knowledge", 80, 30, id="knowledge"),
+        _set("learning-paths", 80, 30, id="learning-paths"),
+        _set("roadmap-sh", 95, 25, id="roadmap-sh"),
+        _set("seeds", 35, 20, id="seeds"),
     ],
 )
 def test_eval_set_is_large_varied_and_points_at_real_files(
@@ -66,77 +76,21 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
 @pytest.mark.parametrize(
     ("name", "corpus", "on_topic", "off_topic"),
     [
-        pytest.param("fresh-knowledge.yaml", REPO / "knowledge", 8, 5, id="knowledge"),
-        pytest.param(
-            "fresh-learning-paths.yaml",
-            LEARNING_PATHS,
-            8,
-            5,
-            id="learning-paths",
-            marks=needs_corpora,
-        ),
-        pytest.param(
-            "fresh-roadmap-sh.yaml",
-            CORPORA / "roadmap-sh",
-            35,
-            25,
-            id="roadmap-sh",
-            marks=needs_corpora,
-        ),
+        _set("fresh-knowledge", 8, 5, id="knowledge"),
+        _set("fresh-learning-paths", 8, 5, id="learning-paths"),
+        _set("fresh-roadmap-sh", 35, 25, id="roadmap-sh"),
         # Round 4 (bench/eval/fresh2-*.yaml), seeds included: four messy articles.
-        pytest.param("fresh2-seeds.yaml", SEEDS, 30, 15, id="seeds-round-4", marks=needs_corpora),
-        pytest.param(
-            "fresh2-roadmap-sh.yaml",
-            CORPORA / "roadmap-sh",
-            25,
-            15,
-            id="roadmap-sh-round-4",
-            marks=needs_corpora,
-        ),
-        pytest.param(
-            "fresh2-learning-paths.yaml",
-            LEARNING_PATHS,
-            15,
-            10,
-            id="learning-paths-round-4",
-            marks=needs_corpora,
-        ),
+        _set("fresh2-seeds", 30, 15, id="seeds-round-4"),
+        _set("fresh2-roadmap-sh", 25, 15, id="roadmap-sh-round-4"),
+        _set("fresh2-learning-paths", 15, 10, id="learning-paths-round-4"),
         # Round 5 (bench/eval/fresh3-*.yaml).
-        pytest.param(
-            "fresh3-roadmap-sh.yaml",
-            CORPORA / "roadmap-sh",
-            20,
-            10,
-            id="roadmap-sh-round-5",
-            marks=needs_corpora,
-        ),
-        pytest.param("fresh3-seeds.yaml", SEEDS, 13, 7, id="seeds-round-5", marks=needs_corpora),
-        pytest.param(
-            "fresh3-learning-paths.yaml",
-            LEARNING_PATHS,
-            13,
-            7,
-            id="learning-paths-round-5",
-            marks=needs_corpora,
-        ),
+        _set("fresh3-roadmap-sh", 20, 10, id="roadmap-sh-round-5"),
+        _set("fresh3-seeds", 13, 7, id="seeds-round-5"),
+        _set("fresh3-learning-paths", 13, 7, id="learning-paths-round-5"),
         # Round 7 (bench/eval/fresh4-*.yaml): career and duration questions each corpus answers.
-        pytest.param("fresh4-seeds.yaml", SEEDS, 20, 10, id="seeds-round-7", marks=needs_corpora),
-        pytest.param(
-            "fresh4-learning-paths.yaml",
-            LEARNING_PATHS,
-            20,
-            10,
-            id="learning-paths-round-7",
-            marks=needs_corpora,
-        ),
-        pytest.param(
-            "fresh4-roadmap-sh.yaml",
-            CORPORA / "roadmap-sh",
-            20,
-            10,
-            id="roadmap-sh-round-7",
-            marks=needs_corpora,
-        ),
+        _set("fresh4-seeds", 20, 10, id="seeds-round-7"),
+        _set("fresh4-learning-paths", 20, 10, id="learning-paths-round-7"),
+        _set("fresh4-roadmap-sh", 20, 10, id="roadmap-sh-round-7"),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
