@@ -14,7 +14,7 @@ REPO = HERE.parents[1]
 EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
-ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-")
+ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-")
 SET_CORPORA = {
     "knowledge": REPO / "knowledge",
     "learning-paths": LEARNING_PATHS,
@@ -91,6 +91,11 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
         _set("fresh4-seeds", 20, 10, id="seeds-round-7"),
         _set("fresh4-learning-paths", 20, 10, id="learning-paths-round-7"),
         _set("fresh4-roadmap-sh", 20, 10, id="roadmap-sh-round-7"),
+        # Round 8 (bench/eval/fresh5-*.yaml): knowledge/ again, with questions about the bot.
+        _set("fresh5-knowledge", 20, 10, id="knowledge-round-8"),
+        _set("fresh5-learning-paths", 20, 10, id="learning-paths-round-8"),
+        _set("fresh5-roadmap-sh", 25, 12, id="roadmap-sh-round-8"),
+        _set("fresh5-seeds", 20, 10, id="seeds-round-8"),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
