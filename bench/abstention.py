@@ -14,14 +14,16 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
   leftover (index/leftover.py): before/after of each step in one run;
 - per corpus and per question kind: questions, hit@5, MRR@10 (file level), abstention accuracy,
   on-topic questions refused and off-topic questions answered;
-- the weights fitted on all older sets (what index/calibration.py ships), with their in-sample
+- the eval sets are the fitted ones (bench/eval/<corpus>.yaml) and the READ rounds' sets
+  (fresh-, fresh2-, fresh3-, fresh4-<corpus>.yaml: report-only once, scored and read many
+  times since, so no longer blind); every corpus is scored held out on both. The weights are
+  fitted on the fitted sets only, or on both (FIT_READ); both fits are printed side by side;
+- the weights fitted on all corpora (what index/calibration.py ships), with their in-sample
   figures for reference only (a figure measured on the data it was fitted on is not a result);
-- the report-only sets (bench/eval/fresh-<corpus>.yaml, written before the third round of
-  issue 12 tuned anything; fresh2-<corpus>.yaml, before the fourth; fresh3-, before the fifth;
-  fresh4-, before the seventh; never fitted on)
-  as tables of their own: with the held-out weights and with the weights fitted on all old sets
-  (what ships). A corpus with report-only questions only would be scored with the weights
-  fitted on every older set;
+- the blind report-only sets (REPORT_ONLY: bench/eval/<prefix><corpus>.yaml, never fitted on,
+  their wrong decisions never listed) as tables of their own: with the held-out weights and
+  with the shipped ones. A corpus with report-only questions only would be scored with the
+  shipped weights;
 - query p50 of `KnowledgeBase.ask` per corpus (goal <= 5 ms on learning-paths), against the
   previous path (no spelling, fixed threshold) timed alternately in the same run; without the
   takeaway line, whose cost bench/answer_height.py measures.
@@ -202,13 +204,14 @@ from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 # bench/retrieval.py's corpora, in the order this bench prints them.
 ORDER = ("knowledge", "learning-paths", "roadmap-sh", "seeds")
 CORPORA = {name: ALL_CORPORA[name] for name in ORDER}
-# The report-only sets, by the prefix of their file name: bench/eval/<prefix><corpus>.yaml.
-REPORT_ONLY = {
-    "fresh-": "FRESH (round 3: written before the third round of issue 12 tuned anything)",
-    "fresh2-": "FRESH2 (round 4: written before the fourth round ran or tuned anything)",
-    "fresh3-": "FRESH3 (round 5: written before the fifth round ran or tuned anything)",
-    "fresh4-": "FRESH4 (round 7: written before the seventh round ran or tuned anything)",
-}
+# The report-only sets' rounds that have been scored and read many times (round 8): no longer
+# blind, their questions join the fitted sets (bench/eval/<prefix><corpus>.yaml).
+READ = ("fresh-", "fresh2-", "fresh3-", "fresh4-")
+# Whether the weights are fitted on the read sets too, or on the fitted sets only (the read sets
+# are then scored only): chosen by `compare_fits`, see the docstring's round 8.
+FIT_READ = False
+# The blind report-only sets, by the prefix of their file name: never fitted on.
+REPORT_ONLY: dict[str, str] = {}
 OUT = ROOT / "bench" / "out" / "abstention"
 GOALS = {"hit@5": 0.97, "MRR@10": 0.93, "abstention": 0.96, "query_p50_ms": 5.0}
 
@@ -226,6 +229,7 @@ class Row:
     measures: calibration.Measures  # what index/calibration.py decides from
     text: str
     corrected: str
+    source: str = ""  # the set's prefix: "" for bench/eval/<corpus>.yaml, else a READ round
 
 
 def first_relevant(files: Sequence[str], relevant: frozenset[str]) -> int | None:
@@ -233,11 +237,11 @@ def first_relevant(files: Sequence[str], relevant: frozenset[str]) -> int | None
 
 
 def score_corpus(
-    name: str, questions: list[Question], report_only: dict[str, list[Question]]
-) -> tuple[list[Row], dict[str, list[Row]], tuple[float, float]]:
-    """Every question of a corpus before and after (the old set, then each report-only set by
-    its prefix), and the query p50 (ms) before and after over the old set (over the report-only
-    questions for a corpus without one)."""
+    name: str, sets: dict[str, list[Question]]
+) -> tuple[dict[str, list[Row]], tuple[float, float]]:
+    """Every question of a corpus before and after, by the prefix of its set ("" for
+    bench/eval/<corpus>.yaml), and the query p50 (ms) before and after over that set (over all
+    its questions for a corpus without one)."""
     config = IndexConfig(
         (CORPORA[name].resolve(),), OUT / "index", model_path(), "embedded", "onnx"
     )
@@ -250,7 +254,7 @@ def score_corpus(
         flush=True,
     )
 
-    def scored(q: Question) -> Row:
+    def scored(q: Question, source: str) -> Row:
         before = rank(snap, embedder.encode([q.text])[0], q.text, ranking, limit=50)
         checked = cal.check(q.text)
         query = embedder.encode([checked.text])[0]
@@ -265,11 +269,11 @@ def score_corpus(
             cal.measure(checked, ranked, query),
             q.text,
             checked.text,
+            source,
         )
 
-    rows = [scored(q) for q in questions]
-    report_rows = {prefix: [scored(q) for q in found] for prefix, found in report_only.items()}
-    timed = questions or [q for found in report_only.values() for q in found]
+    rows = {prefix: [scored(q, prefix) for q in found] for prefix, found in sets.items()}
+    timed = sets.get("") or [q for found in sets.values() for q in found]
 
     def ask_before(question: str) -> Answer:
         # The previous path: the question as typed, the fixed threshold.
@@ -290,7 +294,7 @@ def score_corpus(
         return before, after
 
     before, after = asyncio.run(latency())
-    return rows, report_rows, (statistics.median(before), statistics.median(after))
+    return rows, (statistics.median(before), statistics.median(after))
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
@@ -369,6 +373,41 @@ def table(rows: Sequence[Row], held_out: dict[str, tuple[float, ...]]) -> None:
     print("(hit@5 and MRR@10 count on-topic questions only; off-topic kinds show nan)")
 
 
+def accuracy(rows: Sequence[Row], weights: dict[str, tuple[float, ...]]) -> str:
+    """Abstention accuracy of `rows`, each scored with its corpus's weights, as "right/n"."""
+    right = sum(answers(r, weights[r.corpus]) == r.on_topic for r in rows)
+    return f"{right}/{len(rows)} = {right / len(rows):.3f}" if rows else "-"
+
+
+def fitted(rows: Sequence[Row]) -> list[Row]:
+    """The rows the weights are fitted on (see FIT_READ)."""
+    return [r for r in rows if FIT_READ or not r.source]
+
+
+def compare_fits(rows: Sequence[Row], scored: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """Held out, weights fitted on the other corpora's fitted sets only vs on their fitted and
+    read sets, both scored on the held-out corpus's fitted and read questions; returns the
+    held-out weights that FIT_READ chooses (what the table uses)."""
+    fitted_only = {c: fit([r for r in rows if r.corpus != c and not r.source]) for c in scored}
+    with_read = {c: fit([r for r in rows if r.corpus != c]) for c in scored}
+    print("\nheld out, the other corpora's FITTED sets vs their fitted+READ sets (same questions):")
+    for c in scored:
+        sub = [r for r in rows if r.corpus == c]
+        own = [r for r in sub if not r.source]
+        read = [r for r in sub if r.source]
+        print(
+            f"  {c:<15} fitted only {accuracy(sub, fitted_only):<16} fitted+read "
+            f"{accuracy(sub, with_read):<16} (its fitted set {accuracy(own, fitted_only)} "
+            f"-> {accuracy(own, with_read)}, its read sets {accuracy(read, fitted_only)} -> "
+            f"{accuracy(read, with_read)})"
+        )
+    print(
+        f"  {'all':<15} fitted only {accuracy(rows, fitted_only):<16} fitted+read "
+        f"{accuracy(rows, with_read)}"
+    )
+    return with_read if FIT_READ else fitted_only
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", action="append", choices=sorted(CORPORA))
@@ -376,7 +415,7 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING)
-    rows: list[Row] = []
+    rows: list[Row] = []  # the fitted sets and the READ rounds' sets
     report: dict[str, list[Row]] = {prefix: [] for prefix in REPORT_ONLY}  # never fitted on
     p50: dict[str, tuple[float, float]] = {}
     names = [n for n in CORPORA if not args.corpus or n in args.corpus]
@@ -384,35 +423,33 @@ def main() -> int:
         if not CORPORA[name].exists():
             print(f"skipping {name}: {CORPORA[name]} not found")
             continue
-        old = ROOT / "bench" / "eval" / f"{name}.yaml"
-        questions: list[Question] = []
-        if old.exists():
-            corpus, questions = load_eval(old)
-            assert corpus == name, f"{name}.yaml is for {corpus}"
-        report_only: dict[str, list[Question]] = {}
-        for prefix in REPORT_ONLY:
+        sets: dict[str, list[Question]] = {}
+        for prefix in ("", *READ, *REPORT_ONLY):
             path = ROOT / "bench" / "eval" / f"{prefix}{name}.yaml"
             if path.exists():
-                corpus, report_only[prefix] = load_eval(path)
+                corpus, sets[prefix] = load_eval(path)
                 assert corpus == name, f"{path.name} is for {corpus}"
-        found, found_report, p50[name] = score_corpus(name, questions, report_only)
-        rows += found
-        for prefix, more in found_report.items():
-            report[prefix] += more
+        found, p50[name] = score_corpus(name, sets)
+        for prefix, more in found.items():
+            if prefix in REPORT_ONLY:
+                report[prefix] += more
+            else:
+                rows += more
     scored = list(dict.fromkeys(r.corpus for r in rows))
     if len(scored) < 2:
-        print("leave-one-corpus-out needs at least two corpora with older sets")
+        print("leave-one-corpus-out needs at least two corpora with fitted sets")
         return 1
-    shipped = fit(rows)
-    # Held out: a corpus with an older set is scored with weights fitted on the others; a corpus
-    # with report-only questions alone (seeds) with the weights fitted on every older set.
-    held_out = {c: fit([r for r in rows if r.corpus != c]) for c in scored}
+    shipped = fit(fitted(rows))
+    # Held out: a corpus is scored with weights fitted on the other corpora's sets; a corpus
+    # with report-only questions alone with the weights fitted on every fitted set.
+    held_out = compare_fits(rows, scored)
     held_out.update({c: shipped for c in p50 if c not in held_out})
     table(rows, held_out)
+    print(f"all fitted and read questions, held out: {accuracy(rows, held_out)}")
     for decision, what in PREVIOUS.items():
         print(f"\nthe earlier decision ({what}), held out:")
         for c in scored:
-            weights = fit([r for r in rows if r.corpus != c], decision)
+            weights = fit([r for r in fitted(rows) if r.corpus != c], decision)
             sub = [r for r in rows if r.corpus == c]
             answered = [answers(r, weights, decision) for r in sub]
             print(f"  {c:<15} {figures(sub, answered, after=True)}")
@@ -421,16 +458,14 @@ def main() -> int:
             continue
         print(
             f"\n{what}; bench/eval/{prefix}*.yaml, never fitted on. Weights fitted on the OTHER "
-            "corpora's older sets (all older sets for a corpus without one):"
+            "corpora's fitted sets (all of them for a corpus without one):"
         )
         table(report[prefix], held_out)
-        print(
-            f"{prefix}* sets, weights fitted on all older sets (what index/calibration.py ships):"
-        )
+        print(f"{prefix}* sets, weights fitted on all fitted sets (what ships):")
         table(report[prefix], dict.fromkeys(held_out, shipped))
         for decision in PREVIOUS:
-            every = fit(rows, decision)
-            print(f"{prefix}*, the earlier decision ({decision}), weights fitted on all old sets:")
+            every = fit(fitted(rows), decision)
+            print(f"{prefix}*, the earlier decision ({decision}), weights fitted on all sets:")
             for c in dict.fromkeys(r.corpus for r in report[prefix]):
                 sub = [r for r in report[prefix] if r.corpus == c]
                 answered = [answers(r, every, decision) for r in sub]
@@ -445,7 +480,8 @@ def main() -> int:
     )
     current = tuple(getattr(calibration, n) for n in weight_names)
     print(
-        "\nweights fitted on all older sets (copy to index/calibration.py): "
+        f"\nweights fitted on all {'fitted and read' if FIT_READ else 'fitted'} sets (copy to "
+        "index/calibration.py): "
         + ", ".join(f"{n} = {w:.2f}" for n, w in zip(weight_names, shipped, strict=True))
     )
     print(f"weights in index/calibration.py now: {current}")
@@ -462,20 +498,20 @@ def main() -> int:
             f"ratio {ms_after / ms_before:.2f} {target}"
         )
     if args.show:
-        # The older sets only: the report-only sets' wrong decisions are not listed, so that
-        # nobody tunes on them (bench/eval/README.md).
-        print("\nwrong decisions (held out, older sets):")
+        # The fitted and read sets only: the blind report-only sets' wrong decisions are not
+        # listed, so that nobody tunes on them (bench/eval/README.md).
+        print("\nwrong decisions (held out, fitted and read sets):")
         for r in rows:
             if answers(r, held_out[r.corpus]) != r.on_topic:
                 what = "refused" if r.on_topic else "answered"
                 fixed = f" -> {r.corrected!r}" if r.corrected != r.text else ""
                 m = r.measures
                 print(
-                    f"  {r.corpus:<15} {what:<8} scaled {m.scaled:+.2f} against twins "
-                    f"{m.features()[0]:+.2f} (twins {m.twin_similarity:.2f} alike at "
-                    f"{m.twin_scaled:+.2f}) unknown {m.unknown_share:.2f} leftover "
-                    f"{m.leftover:+.2f} coverage {m.coverage:.2f} off-topic words "
-                    f"{m.off_topic_share:.2f}  {r.text!r}{fixed}"
+                    f"  {r.corpus:<15} {r.source or 'fitted':<7} {what:<8} scaled "
+                    f"{m.scaled:+.2f} against twins {m.features()[0]:+.2f} (twins "
+                    f"{m.twin_similarity:.2f} alike at {m.twin_scaled:+.2f}) unknown "
+                    f"{m.unknown_share:.2f} leftover {m.leftover:+.2f} coverage "
+                    f"{m.coverage:.2f} off-topic words {m.off_topic_share:.2f}  {r.text!r}{fixed}"
                 )
     return 0
 
