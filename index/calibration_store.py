@@ -81,7 +81,7 @@ def _decoded(text: str, n: int, dtype: str = "<f4") -> np.ndarray:
     return matrix(np.frombuffer(base64.b64decode(text), dtype=dtype), n)
 
 
-_LEFTOVER_SETS = ("off_topic", "twins", "headings")
+_LEFTOVER_SETS = ("off_topic", "twins", "on_topic")
 
 
 def read_measured(path: Path, key: str) -> Measured | None:

@@ -10,12 +10,12 @@ That part is the question vector minus its projection on the best passage's vect
 length: `leftover(q, p) = (q - (q.p) p) / |q - (q.p) p|`. The calibration computes the same for
 every question it already runs (index/calibration.py): the bundled off-topic questions and the
 near-miss twins (career, money and law questions about the corpus's own subjects), and the
-corpus's headings asked as questions. A question whose leftover reads like the off-topic
-questions' or the twins' leftovers ("how long until hired", "in a spreadsheet") more than like
-the headings' leftovers (the detail a heading adds beyond its passage's gist) is less likely
-covered:
+corpus's headings and one sentence of each of up to 150 passages (index/detail_sentences.py)
+asked as questions. A question whose leftover reads like the off-topic questions' or the twins'
+leftovers ("how long until hired", "in a spreadsheet") more than like the on-topic ones (the
+detail a heading or a sentence adds beyond its passage's gist) is less likely covered:
 
-    leftover = max(near(off-topic), near(twins)) - near(headings)
+    leftover = max(near(off-topic), near(twins)) - near(headings and sentences)
 
 where `near(set)` is the mean cosine to the set's three nearest leftovers. Like the scale, it
 needs no constant per corpus: each corpus's own headings and twins set the reference, and the
@@ -26,6 +26,10 @@ knowledge 0.975 -> 0.981, learning-paths 0.969 -> 0.969, roadmap-sh 0.918 -> 0.9
 roadmap-sh (5-fold) 0.923 -> 0.965, so the remaining gap to 0.96 on roadmap-sh held out is
 the transfer between corpora, not the evidence. Per question it costs one projection and
 ~450 dot products of 384 floats (a few microseconds).
+
+The detail sentences joined the on-topic reference in issue 12's eighth round: the headings
+alone made a fair question about one detail of a long article read like off-topic (seeds, held
+out, 158 -> 166 of 176 right; bench/abstention.py's docstring has the figures).
 
 Honest note: the form (three nearest; off-topic and twins pooled by their max; headings
 subtracted) was chosen among a few variants whose held-out figures were read on all three
@@ -77,14 +81,14 @@ class Leftovers:
 
     off_topic: np.ndarray
     twins: np.ndarray
-    headings: np.ndarray
+    on_topic: np.ndarray  # the headings', then the detail sentences' (index/detail_sentences.py)
 
     def score(self, question: np.ndarray, passage: np.ndarray | None) -> float:
         """How much more the question's leftover reads like an off-topic or near-miss
-        question's than like a heading's (positive: like off-topic)."""
+        question's than like a heading's or a detail sentence's (positive: like off-topic)."""
         rest = leftover(question, passage)
         off = max(_near(self.off_topic, rest), _near(self.twins, rest))
-        return off - _near(self.headings, rest)
+        return off - _near(self.on_topic, rest)
 
 
 class PassageVectors:
