@@ -298,13 +298,14 @@ def score_corpus(
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
-CURRENT = "twins+leftover+coverage+off-topic words"
+CURRENT = "twins+leftover+coverage+off-topic words+asked-for aspect"
 PREVIOUS = {
     "scale only": "the scale's zero at the off-topic questions, no near-miss twins",
     "twins": "the near-miss twins without the leftover (index/leftover.py)",
     "no veto": "twins and leftover without the named-technology rule (index/technologies.txt)",
     "no coverage": "twins, leftover and the rule, without the best passage's word coverage",
     "no off-topic words": "all of it but the share of words the off-topic questions use",
+    "no aspect": "all of it but whether the passage gives what is asked for (index/aspects.py)",
 }
 
 
@@ -319,6 +320,8 @@ def features(row: Row, decision: str = CURRENT) -> tuple[float, ...]:
         return m.features()[:3]
     if decision == "no off-topic words":
         return m.features()[:4]
+    if decision == "no aspect":
+        return m.features()[:5]
     return m.features()
 
 
@@ -333,7 +336,7 @@ def fit(rows: Sequence[Row], decision: str = CURRENT) -> tuple[float, ...]:
 
 
 def answers(row: Row, weights: Sequence[float], decision: str = CURRENT) -> bool:
-    if decision in (CURRENT, "no coverage", "no off-topic words") and row.measures.absent:
+    if decision not in ("scale only", "twins", "no veto") and row.measures.absent:
         return False  # names a technology the corpus never mentions (index/calibration.py)
     bias, *ws = weights
     z = bias + sum(w * f for w, f in zip(ws, features(row, decision), strict=True))
@@ -477,6 +480,8 @@ def main() -> int:
         "W_LEFTOVER",
         "W_COVERAGE",
         "W_OFF_TOPIC_WORDS",
+        "W_GIVEN",
+        "W_NOT_GIVEN",
     )
     current = tuple(getattr(calibration, n) for n in weight_names)
     print(
@@ -511,7 +516,8 @@ def main() -> int:
                     f"{m.scaled:+.2f} against twins {m.features()[0]:+.2f} (twins "
                     f"{m.twin_similarity:.2f} alike at {m.twin_scaled:+.2f}) unknown "
                     f"{m.unknown_share:.2f} leftover {m.leftover:+.2f} coverage "
-                    f"{m.coverage:.2f} off-topic words {m.off_topic_share:.2f}  {r.text!r}{fixed}"
+                    f"{m.coverage:.2f} off-topic words {m.off_topic_share:.2f} aspect "
+                    f"{m.aspect.score:+.0f}  {r.text!r}{fixed}"
                 )
     return 0
 

@@ -95,6 +95,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.answer import Ranking, covered_subjects, rank
+from index.aspects import NOTHING_ASKED, Aspect, asked_of
 from index.bundled import (
     bundled_lines,
     near_miss_templates,
@@ -123,12 +124,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Fitted by bench/abstention.py (all four fitted sets; see its output for the held-out figures).
-BIAS = -0.49
-W_SCALED = 9.87
-W_UNKNOWN = -6.99
-W_LEFTOVER = -6.83
-W_COVERAGE = 4.66
-W_OFF_TOPIC_WORDS = -4.88
+BIAS = -0.58
+W_SCALED = 10.15
+W_UNKNOWN = -7.22
+W_LEFTOVER = -4.75
+W_COVERAGE = 4.42
+W_OFF_TOPIC_WORDS = -3.39
+W_GIVEN = 0.97  # index/aspects.py: the passage gives what the question asks for
+W_NOT_GIVEN = -3.08  # ... or does not
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
@@ -168,6 +171,7 @@ class Decision:
     coverage: float = 1.0  # weighted share of the question's topic words the best passage uses
     off_topic_words: tuple[str, ...] = ()  # its words the bundled off-topic questions use
     off_topic_share: float = 0.0  # their weighted share
+    aspect: str = ""  # what it asks for and whether the passage gives it (index/aspects.py)
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
@@ -177,6 +181,7 @@ class Decision:
             unknown += f", names {self.absent}, which this knowledge base never mentions"
         if self.off_topic_words:
             unknown += f", asks like off-topic questions: {', '.join(self.off_topic_words)}"
+        unknown += f", {self.aspect}" if self.aspect else ""
         return (
             f"{verdict} (confidence {self.confidence:.2f}: best cosine {self.cosine:.3f}, "
             f"{self.scaled:.2f} on this corpus's scale, {self.against_twins:.2f} from near-miss "
@@ -199,22 +204,25 @@ class Measures:
     coverage: float = 1.0  # index/wording.py `coverage` of the best passage
     off_topic_share: float = 0.0  # index/wording.py `shared` with the off-topic questions
     off_topic_words: tuple[str, ...] = ()
+    aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best passage gives of it
 
-    def features(self) -> tuple[float, float, float, float, float]:
-        """(against_twins, unknown_share, leftover, coverage, off_topic_share): what the
-        weights apply to."""
+    def features(self) -> tuple[float, ...]:
+        """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
+        given): what the weights apply to."""
         against_twins = self.scaled - self.twin_similarity * self.twin_scaled
         # Evidence one way only: a passage naming most of the question's words says it is
         # covered, but a paraphrase in the learner's own words names few and still may be.
         coverage = max(0.0, self.coverage - _COVERED_HALF) / (1.0 - _COVERED_HALF)
-        return against_twins, self.unknown_share, self.leftover, coverage, self.off_topic_share
+        shares = self.unknown_share, self.leftover, coverage, self.off_topic_share
+        return against_twins, *shares, *self.aspect.features()
 
 
-def decide(features: tuple[float, float, float, float, float]) -> float:
+def decide(features: tuple[float, ...]) -> float:
     """The confidence that the knowledge base covers a question, from `Measures.features`."""
-    against_twins, unknown_share, leftover, coverage, off_topic = features
+    against_twins, unknown_share, leftover, coverage, off_topic, given, not_given = features
     z = BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER * leftover
     z += W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic
+    z += W_GIVEN * given + W_NOT_GIVEN * not_given
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -288,6 +296,7 @@ class Calibration:
             coverage(weights, hits[0].chunk.lexical_text) if hits else 0.0,
             share,
             off_topic_words,
+            asked_of(checked.text, hits, _TOP),
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -317,6 +326,7 @@ class Calibration:
             measures.coverage,
             measures.off_topic_words,
             measures.off_topic_share,
+            measures.aspect.explain(),
         )
 
 
