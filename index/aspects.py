@@ -108,7 +108,7 @@ class Aspect:
 
     def features(self) -> tuple[float, float]:
         """(given, not given) as 0/1: two weights, since a passage lacking what was asked says
-        more than one giving it (the fit weighs them about -3 and +1)."""
+        more than one giving it (the fit weighs them about -4 and +1)."""
         return float(self.score > 0), float(self.score < 0)
 
     def explain(self) -> str:

@@ -8,7 +8,7 @@ career evidence on career corpora has to keep the refusals below. Since issue 12
 the decision reads whether the passage found gives what the question asks for
 (index/aspects.py): the guide's path and module durations are answered, and the same questions
 over a tree of topic cards that never give a duration are refused. Known limit: "how many months
-does it take to become a data engineer" is still refused here (confidence 0.11): the role
+does it take to become a data engineer" is still refused here (confidence 0.12): the role
 overview ranks first and the question reads like its near-miss twin "how many months until I
 can get hired for data engineering". The real model, FAISS and BM25.
 """
