@@ -204,7 +204,7 @@ class Measures:
     coverage: float = 1.0  # index/wording.py `coverage` of the best passage
     off_topic_share: float = 0.0  # index/wording.py `shared` with the off-topic questions
     off_topic_words: tuple[str, ...] = ()
-    aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best passage gives of it
+    aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best file's passages give
 
     def features(self) -> tuple[float, ...]:
         """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
