@@ -214,6 +214,55 @@ words it uses ("create a pivot table in excel", "how does the linux kernel sched
 (Two runs differ by one question here and there: calibration.json keeps the leftovers in half
 precision, so the first run after a recalibration can differ from the cached ones; all figures
 above are from cached runs.)
+Issue 12, eighth round, the asked-for aspect (career questions a careers corpus answers). A
+learning-paths duration question and a roadmap-sh one had nearly the same features (round 7);
+what differs is whether the passage found gives what is asked FOR. index/aspects.py reads it:
+`index/aspects.txt` (ours, general English) has ten families (a duration, a pay figure, a word on
+pay, a cost, a degree, a visa, legal terms, interview, job-search and negotiation advice), each
+with question cues and passage evidence as small regexes; link titles are no evidence. A
+question asking for none (most) scores 0/0; else `given` = 1 when the best file's passages among
+the best five give every family it asks for, `not_given` = 1 when they lack one: two fitted
+features (W_GIVEN, W_NOT_GIVEN), explained in words by `Decision.explain`. One run (the "no
+aspect" line is the decision before, fitted the same way), held out, fitted and read sets:
+knowledge 1.000 -> 1.000 (0/117 on-topic refused, 0/71 off-topic answered -> same),
+learning-paths 0.955 -> 0.965 (10/177, 3/110 -> 5/177, 5/110), roadmap-sh 0.964 -> 0.973
+(3/297, 13/143 -> 3/297, 9/143), seeds 0.898 -> 0.932 (14/116, 4/60 -> 8/116, 4/60);
+all 1044 -> 1057 of 1091. The fitted sets alone: learning-paths 176/184 -> 178/184,
+roadmap-sh 237/243 -> 240/243, seeds 56/61 -> 56/61; the read sets: 98/103 -> 99/103, 187/197
+-> 188/197, 102/115 -> 108/115. Fitted on fitted+read sets instead: 1055 (FIT_READ stays
+False). Fixed on learning-paths: "how long will the whole machine learning engineer path take
+me", "how many months to become a cloud engineer with no experience"; on roadmap-sh the same
+kind now refused: "how many months does it take to become an mlops engineer", "how many weeks
+does it take to learn sql from scratch" (its card's "[How I learned SQL in 2 weeks](...)" is a
+link title), "what do data scientists earn compared to data engineers". New errors (weights
+moved): "how do I apply for a student loan for a computer science degree" (learning-paths: a
+prerequisites page names degrees), "what is the best mechanical keyboard for programming". On
+roadmap-sh 61 of its 62 off-topic career questions ask for a family, all not given. Query p50
+on learning-paths 2.66 ms (previous path 2.23 ms, same run, machine loaded: load ~3.8 on 2
+cores); reading the aspect costs ~26 us a question (median over the 1091). Weights, fitted on
+all fitted sets: W_GIVEN +1.02, W_NOT_GIVEN -3.90; W_LEFTOVER -6.83 -> -4.54 and
+W_OFF_TOPIC_WORDS -4.88 -> -3.41: the aspect takes over part of what they carried, so a career
+question whose passage gives the months is less held back by them. The tests' career guide now
+answers "how long will the data engineering path take me as a data analyst" (0.25 -> 0.67) and
+"how many weeks is the pipelines module" (0.12 -> 0.65); topic cards of the same subject refuse
+both (0.02, 0.00). Still refused there: "how many months does it take to become a data engineer"
+(0.01 -> 0.12: the role overview ranks first and it reads like its twin "how many months until I
+can get hired for ...").
+Honest notes: the families were written after round 7's error list was read, and refined once
+after reading this round's first version's errors (first version: any cost word asked for a
+cost, "career"/"job" was hiring evidence, "compliance"/"privacy"/"licence" legal evidence, and
+"competitive salaries" answered "how much"; held out 1052, best passage only); then a SQL
+column ("the highest salary in each department") stopped asking for a pay figure and a
+head count ("15,000+ professionals") stopped giving one. So the figures above are held out for
+the weights, not for the wording of the families; the lead's blind sets are the result.
+Measured and not kept (same questions, same leave-one-corpus-out fit, total of 1091 right): one
+feature +1 / -1 / 0: 1053; `not_given` alone: 1057 (learning-paths 277, roadmap-sh 428, seeds
+164; the same total, but the career guide's two duration questions fall to 0.51 / 0.53, so the
+`given` evidence stays); `given` alone: 1045. Softening the career evidence where the passage
+gives what is asked (against_twins = scaled and leftover clipped at 0: 1035; the leftover only:
+1043; the twins' offset only: 1042). Evidence from the best passage alone: 1057; the leftover
+and coverage also read from the passage of the best file that gives the aspect: 1057; from any
+of the best five: 1056 (these three with the first refinement of the families).
 """
 
 from __future__ import annotations
@@ -406,6 +455,8 @@ def main() -> int:
         "W_LEFTOVER",
         "W_COVERAGE",
         "W_OFF_TOPIC_WORDS",
+        "W_GIVEN",
+        "W_NOT_GIVEN",
     )
     current = tuple(getattr(calibration, n) for n in weight_names)
     print(
@@ -440,7 +491,8 @@ def main() -> int:
                     f"{m.scaled:+.2f} against twins {m.features()[0]:+.2f} (twins "
                     f"{m.twin_similarity:.2f} alike at {m.twin_scaled:+.2f}) unknown "
                     f"{m.unknown_share:.2f} leftover {m.leftover:+.2f} coverage "
-                    f"{m.coverage:.2f} off-topic words {m.off_topic_share:.2f}  {r.text!r}{fixed}"
+                    f"{m.coverage:.2f} off-topic words {m.off_topic_share:.2f} aspect "
+                    f"{m.aspect.score:+.0f}  {r.text!r}{fixed}"
                 )
     return 0
 

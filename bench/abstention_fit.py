@@ -35,7 +35,7 @@ class Row:
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
-CURRENT = "twins+leftover+coverage+off-topic words"
+CURRENT = "twins+leftover+coverage+off-topic words+asked-for aspect"
 PREVIOUS = {
     "scale only": "the scale's zero at the off-topic questions, no near-miss twins",
     "twins": "the near-miss twins without the leftover (index/leftover.py)",
@@ -43,6 +43,7 @@ PREVIOUS = {
     "no coverage": "twins, leftover and the rule, without the best passage's word coverage",
     "no off-topic words": "all of it but the share of words the off-topic questions use",
     "headings' leftover": "the leftover's on-topic reference the headings only, no sentences",
+    "no aspect": "all of it but whether the passage gives what is asked for (index/aspects.py)",
 }
 
 
@@ -60,6 +61,8 @@ def features(row: Row, decision: str = CURRENT) -> tuple[float, ...]:
         return m.features()[:3]
     if decision == "no off-topic words":
         return m.features()[:4]
+    if decision == "no aspect":
+        return m.features()[:5]
     return m.features()
 
 

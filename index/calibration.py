@@ -23,32 +23,26 @@ of evidence, each measured against the corpus the question is asked of:
    templates of `index/off_topic.txt` (lines with `{}`) filled with its subjects as a learner
    names them: what it says it covers when it abstains (its roadmaps, or the first part of its
    title trails: "data engineer", "mlops"), then the words its document titles use most
-   ("how much does a data engineer earn"). Single title words made poor twins ("how many
-   months until I can get hired for engineer"): a question naming the subject sat closer to
-   the subject's pages than its twins did, and got through. A question's three nearest twins (by
+   ("how much does a data engineer earn"). A question's three nearest twins (by
    cosine of the question vectors) give `twin_similarity` (how much it reads like them, mean
    cosine) and `twin_scaled` (where they land on the scale). The question is then measured from
    its own zero point: `against_twins = scaled - twin_similarity * twin_scaled`. A question
    unlike any twin keeps the off-topic zero; a pay question must beat the pay questions about
-   this corpus's subjects, which a tree of topic files cannot answer. On a careers corpus that
-   answers "how long does the path take" such twins find that answer and land high, but so does
-   the question asked: measured from there it still stands out when its passage answers it.
-   The form has no constant of its own (similarity in [0, 1] weighs the twins' level).
-
+   this corpus's subjects, which a tree of topic files cannot answer (on a careers corpus that
+   answers them, item 8 tells). The form has no constant of its own (similarity in [0, 1]
+   weighs the twins' level).
 4. **What the best passage leaves unexplained** (index/leftover.py): the question vector minus
    its projection on the best passage's vector reads like the off-topic questions' and twins'
    leftovers ("how long until hired", "in a spreadsheet") more than like those of the on-topic
    questions: the headings, and one sentence of each of up to 150 passages asked as a question
    (index/detail_sentences.py: what a fair question about one detail of a long passage leaves).
    The same calibration runs give the references; `leftover` > 0 reads like off-topic.
-
 5. **A technology the corpus never mentions.** `index/technologies.txt` (written by us: ~250
    names across web, mobile, data, ops, languages, office and design tools, no ordinary English
    words) minus the names this corpus uses (every word of the name in its vocabulary) is, for
    this corpus, a list of things it cannot explain. A question naming one ("a helm chart",
    "svelte stores") is not covered however close the passages come: confidence 0, and
    `explain()` names it. A rule, not a weight (a fitted weight learned nothing held out).
-
 6. **How much of the question the best passage names** (index/wording.py `coverage`): the
    share of its words (everyday ones the corpus lacks too), weighted by `Speller.weight`, that
    the best passage uses in some form, counted from one half up (`_COVERED_HALF`). A detail in
@@ -57,25 +51,24 @@ of evidence, each measured against the corpus the question is asked of:
 7. **Words of the questions no study tree answers** (index/wording.py `shared`): the weighted
    share of the question's words that the bundled off-topic questions and templates use
    ("salary", "bootcamp", "visa"); a careers corpus that uses such a word weighs it less (IDF).
+8. **Whether the passage gives what the question asks for** (index/aspects.py): a duration, a
+   pay figure, a degree, legal terms ... in the best file's passages among the best five:
+   `given` and `not_given` (0/1; both 0 for the many questions that ask for none of them).
 
 `confidence = sigmoid(BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER *
-leftover + W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic_share)`; the knowledge base
-answers when confidence >= 0.5. The weights are the same for every corpus: a logistic regression
-fitted by `bench/abstention.py` on the fitted eval sets of the four corpora in `bench/eval/`
-(knowledge, learning-paths, roadmap-sh, seeds). Its figures are measured leave-one-corpus-out
-(weights fitted on three corpora, scored on the fourth); rerun it after changing the features,
-the templates or the eval sets and copy the weights it prints. The rounds before, and what was
-measured and not kept, are in bench/abstention.py's docstring.
+leftover + W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic_share + W_GIVEN * given +
+W_NOT_GIVEN * not_given)`; it answers when confidence >= 0.5. The weights are the same for every
+corpus: a logistic regression fitted by `bench/abstention.py` on the fitted eval sets of the four
+corpora in `bench/eval/` (knowledge, learning-paths, roadmap-sh, seeds), measured
+leave-one-corpus-out (fitted on three corpora, scored on the fourth); rerun it after changing the
+features, the templates or the eval sets and copy the weights it prints. The rounds before, and
+what was measured and not kept, are in bench/abstention.py's docstring.
 
-Held out (bench/abstention.py, eighth round of issue 12, onnx-int8-v2 vectors; each corpus's
-fitted set and the four read report-only rounds, 1,091 questions, weights fitted on the other
-corpora's fitted sets): knowledge 1.000, learning-paths 0.965, roadmap-sh 0.964, seeds 0.943
-(before the detail sentences 1.000, 0.955, 0.964, 0.898). The features 6 and 7 were chosen in
-the fourth round and the reference of 4 in the eighth on these sets: held out for the weights,
-not for the choice. bench/abstention.py's docstring has every figure. Known limit: a career
-guide that answers "how many months" inside a section of a long page still reads like its
-near-miss twins (twins and leftover), and measured corpus-level discounts of that evidence
-gained nothing held out (bench/abstention.py, round 7).
+Held out (bench/abstention.py, issue 12 round 8, onnx-int8-v2; each corpus's fitted set and the
+four read rounds, 1,091 questions, weights fitted on the other corpora's fitted sets): knowledge
+1.000, learning-paths 0.972, roadmap-sh 0.970, seeds 0.943 (1060; before the round 1044). On
+the blind round-8 sets (bench/eval/fresh5-*, 170 questions) with these weights: knowledge 0.952,
+learning-paths 0.842, roadmap-sh 0.918, seeds 0.902 (before the round 0.905, 0.711, 0.918, 0.878).
 
 The corpus scale, the twins and the leftovers are cached in `<index home>/calibration.json`
 (index/calibration_store.py), keyed by the content of the index, the model and the bundled
@@ -97,6 +90,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.answer import Ranking, covered_subjects, rank
+from index.aspects import NOTHING_ASKED, Aspect, asked_of
 from index.bundled import (
     bundled_lines,
     near_miss_templates,
@@ -128,11 +122,13 @@ log = logging.getLogger(__name__)
 
 # Fitted by bench/abstention.py on the four fitted sets (round 8; held-out figures: its output).
 BIAS = -0.74
-W_SCALED = 9.70
-W_UNKNOWN = -6.85
-W_LEFTOVER = -7.11
-W_COVERAGE = 4.69
-W_OFF_TOPIC_WORDS = -4.30
+W_SCALED = 9.95
+W_UNKNOWN = -7.08
+W_LEFTOVER = -5.06
+W_COVERAGE = 4.14
+W_OFF_TOPIC_WORDS = -3.22
+W_GIVEN = 1.18  # index/aspects.py: the passage gives what the question asks for
+W_NOT_GIVEN = -3.66  # ... or does not
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
@@ -172,6 +168,7 @@ class Decision:
     coverage: float = 1.0  # weighted share of the question's topic words the best passage uses
     off_topic_words: tuple[str, ...] = ()  # its words the bundled off-topic questions use
     off_topic_share: float = 0.0  # their weighted share
+    aspect: str = ""  # what it asks for and whether the passage gives it (index/aspects.py)
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
@@ -181,6 +178,7 @@ class Decision:
             unknown += f", names {self.absent}, which this knowledge base never mentions"
         if self.off_topic_words:
             unknown += f", asks like off-topic questions: {', '.join(self.off_topic_words)}"
+        unknown += f", {self.aspect}" if self.aspect else ""
         return (
             f"{verdict} (confidence {self.confidence:.2f}: best cosine {self.cosine:.3f}, "
             f"{self.scaled:.2f} on this corpus's scale, {self.against_twins:.2f} from near-miss "
@@ -203,22 +201,25 @@ class Measures:
     coverage: float = 1.0  # index/wording.py `coverage` of the best passage
     off_topic_share: float = 0.0  # index/wording.py `shared` with the off-topic questions
     off_topic_words: tuple[str, ...] = ()
+    aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best file's passages give
 
-    def features(self) -> tuple[float, float, float, float, float]:
-        """(against_twins, unknown_share, leftover, coverage, off_topic_share): what the
-        weights apply to."""
+    def features(self) -> tuple[float, ...]:
+        """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
+        given): what the weights apply to."""
         against_twins = self.scaled - self.twin_similarity * self.twin_scaled
         # Evidence one way only: a passage naming most of the question's words says it is
         # covered, but a paraphrase in the learner's own words names few and still may be.
         coverage = max(0.0, self.coverage - _COVERED_HALF) / (1.0 - _COVERED_HALF)
-        return against_twins, self.unknown_share, self.leftover, coverage, self.off_topic_share
+        shares = self.unknown_share, self.leftover, coverage, self.off_topic_share
+        return against_twins, *shares, *self.aspect.features()
 
 
-def decide(features: tuple[float, float, float, float, float]) -> float:
+def decide(features: tuple[float, ...]) -> float:
     """The confidence that the knowledge base covers a question, from `Measures.features`."""
-    against_twins, unknown_share, leftover, coverage, off_topic = features
+    against_twins, unknown_share, leftover, coverage, off_topic, given, not_given = features
     z = BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER * leftover
     z += W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic
+    z += W_GIVEN * given + W_NOT_GIVEN * not_given
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -292,6 +293,7 @@ class Calibration:
             coverage(weights, hits[0].chunk.lexical_text) if hits else 0.0,
             share,
             off_topic_words,
+            asked_of(checked.text, hits, _TOP),
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -321,6 +323,7 @@ class Calibration:
             measures.coverage,
             measures.off_topic_words,
             measures.off_topic_share,
+            measures.aspect.explain(),
         )
 
 
