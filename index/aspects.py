@@ -18,7 +18,7 @@ weeks](...)" under a topic card names another page, it does not say how long SQL
 amount is asked for apart from the subject: "how much does a data engineer earn" wants a
 figure, and "the work pays well" does not give one.
 
-Measured in issue 12's eighth round (bench/abstention.py's docstring has the figures): held out,
+Measured in issue 12's eighth round (bench/abstention_rounds.md has the figures): held out,
 no corpus drops and the total gains; the families were refined once after reading the first
 version's errors, so they are held out for the weights, not for their wording.
 """

@@ -61,14 +61,13 @@ W_NOT_GIVEN * not_given)`; it answers when confidence >= 0.5. The weights are th
 corpus: a logistic regression fitted by `bench/abstention.py` on the fitted eval sets of the four
 corpora in `bench/eval/` (knowledge, learning-paths, roadmap-sh, seeds), measured
 leave-one-corpus-out (fitted on three corpora, scored on the fourth); rerun it after changing the
-features, the templates or the eval sets and copy the weights it prints. The rounds before, and
-what was measured and not kept, are in bench/abstention.py's docstring.
-
-Held out (bench/abstention.py, issue 12 round 8, onnx-int8-v2; each corpus's fitted set and the
-four read rounds, 1,091 questions, weights fitted on the other corpora's fitted sets): knowledge
-1.000, learning-paths 0.972, roadmap-sh 0.970, seeds 0.943 (1060; before the round 1044). On
-the blind round-8 sets (bench/eval/fresh5-*, 170 questions) with these weights: knowledge 0.952,
-learning-paths 0.842, roadmap-sh 0.918, seeds 0.902 (before the round 0.905, 0.711, 0.918, 0.878).
+features, the templates or the eval sets and copy the weights it prints. Every round, and what was
+measured and not kept: bench/abstention_rounds.md. Held out (bench/abstention.py, issue 12 round 8,
+onnx-int8-v2; each corpus's fitted set and the four read rounds, 1,091 questions, weights fitted on
+the other corpora's fitted sets): knowledge 1.000, learning-paths 0.972, roadmap-sh 0.970, seeds
+0.943 (1060; before the round 1044). On the blind round-8 sets (bench/eval/fresh5-*, 170 questions)
+with these weights: knowledge 0.952, learning-paths 0.842, roadmap-sh 0.918, seeds 0.902 (before
+the round 0.905, 0.711, 0.918, 0.878).
 
 The corpus scale, the twins and the leftovers are cached in `<index home>/calibration.json`
 (index/calibration_store.py), keyed by the content of the index, the model and the bundled

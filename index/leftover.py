@@ -29,7 +29,7 @@ the transfer between corpora, not the evidence. Per question it costs one projec
 
 The detail sentences joined the on-topic reference in issue 12's eighth round: the headings
 alone made a fair question about one detail of a long article read like off-topic (seeds, held
-out, 158 -> 166 of 176 right; bench/abstention.py's docstring has the figures).
+out, 158 -> 166 of 176 right; bench/abstention_rounds.md has the figures).
 
 Honest note: the form (three nearest; off-topic and twins pooled by their max; headings
 subtracted) was chosen among a few variants whose held-out figures were read on all three

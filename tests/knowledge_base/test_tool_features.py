@@ -10,7 +10,7 @@ such a tree does; the decision must answer a look-up of what a card explains and
 question about a feature no card mentions (a word the cards never use, "autovacuum", weighs
 as unknown: index/spelling.py, `Speller.weight`). The real model, FAISS and BM25.
 
-Known limits, measured in issue 12's eighth round and left (bench/abstention.py's docstring):
+Known limits, measured in issue 12's eighth round and left (bench/abstention_rounds.md):
 a feature named by words the cards do use ("write a kubernetes operator") is still answered with
 the Kubernetes card, and a neighbouring tool named only on another card ("how does the linux
 kernel schedule processes", Linux on the Docker card) finds the card its other words match.
