@@ -14,7 +14,7 @@ REPO = HERE.parents[1]
 EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
-ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-")
+ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-")
 SET_CORPORA = {
     "knowledge": REPO / "knowledge",
     "learning-paths": LEARNING_PATHS,
@@ -96,6 +96,12 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
         _set("fresh5-learning-paths", 20, 10, id="learning-paths-round-8"),
         _set("fresh5-roadmap-sh", 25, 12, id="roadmap-sh-round-8"),
         _set("fresh5-seeds", 20, 10, id="seeds-round-8"),
+        # Round 9 (bench/eval/fresh6-*.yaml): short look-ups, "does it cover", less central
+        # paths and roadmaps, two- and three-typo questions, near-miss careers, law and tools.
+        _set("fresh6-knowledge", 20, 10, id="knowledge-round-9"),
+        _set("fresh6-learning-paths", 20, 10, id="learning-paths-round-9"),
+        _set("fresh6-roadmap-sh", 25, 12, id="roadmap-sh-round-9"),
+        _set("fresh6-seeds", 20, 10, id="seeds-round-9"),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
