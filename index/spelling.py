@@ -48,6 +48,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from index.compounds import written_apart
+
 _WORD = re.compile(r"[a-z][a-z0-9'+#.-]*[a-z0-9+#]|[a-z]")
 # English words at least this common (per billion words; about the 600 most frequent: "how",
 # "does", "really", "work") carry no topic: never unknown evidence, never corrected.
@@ -252,6 +254,9 @@ class Speller:
         self._counts: Counter[str] = Counter()
         self._df: Counter[str] = Counter()
         self._passages = 0
+        # (stem of the joined form, as the corpus writes it): see index/compounds.py
+        self._compounds: Counter[tuple[str, str]] = Counter()
+        self._written: dict[str, str] | None = None  # stem -> most used form, at first need
         self._add(passages, 1)
         self._symspell: Any = None
         self._stem_symspell: Any = None  # the corpus's stems, built at the first need
@@ -261,24 +266,32 @@ class Speller:
     def _add(self, passages: Iterable[str], sign: int) -> None:
         """Count `passages` in (sign 1) or out (sign -1): the counts are sums over passages."""
         counts: Counter[str] = Counter()
+        apart: Counter[tuple[str, str]] = Counter()
         per_passage: list[set[str]] = []
         for text in passages:
             found = words(text)
             counts.update(found)
+            apart.update(written_apart(found))
             per_passage.append(set(found))
         vocabulary = list(counts)
         stem_of = dict(zip(vocabulary, stems(vocabulary), strict=True))
         df: Counter[str] = Counter()
         for passage in per_passage:
             df.update({stem_of[w] for w in passage})
+        joined = list({j for j, _ in apart})
+        joined_stem = dict(zip(joined, stems(joined), strict=True))
+        compounds = Counter({(joined_stem[j], w): n for (j, w), n in apart.items()})
         if sign > 0:
             self._counts.update(counts)
             self._df.update(df)
+            self._compounds.update(compounds)
         else:  # Counter subtraction drops the words no passage uses any more
             self._counts.subtract(counts)
             self._df.subtract(df)
+            self._compounds.subtract(compounds)
             self._counts = +self._counts
             self._df = +self._df
+            self._compounds = +self._compounds
         self._passages += sign * len(per_passage)
 
     def updated(self, removed: Iterable[str], added: Iterable[str]) -> Speller:
@@ -286,6 +299,7 @@ class Speller:
         (at 24,000 passages, rebuilding from all of them took about 2 s)."""
         new = Speller(())
         new._counts, new._df = Counter(self._counts), Counter(self._df)
+        new._compounds = Counter(self._compounds)
         new._passages = self._passages
         new._add(removed, -1)
         new._add(added, 1)
@@ -293,7 +307,13 @@ class Speller:
 
     def to_json(self) -> dict[str, Any]:
         """The counts, to be saved beside the index (a start reads them instead of re-counting)."""
-        return {"passages": self._passages, "counts": self._counts, "df": self._df}
+        compounds = [[stem, written, n] for (stem, written), n in self._compounds.items()]
+        return {
+            "passages": self._passages,
+            "counts": self._counts,
+            "df": self._df,
+            "compounds": compounds,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Speller:
@@ -302,6 +322,10 @@ class Speller:
         speller._counts = Counter({str(w): int(n) for w, n in data["counts"].items()})
         speller._df = Counter({str(w): int(n) for w, n in data["df"].items()})
         speller._passages = int(data["passages"])
+        # A file from before compounds were counted lacks the key: KeyError, counted again.
+        speller._compounds = Counter(
+            {(str(stem), str(written)): int(n) for stem, written, n in data["compounds"]}
+        )
         return speller
 
     def idf(self, word: str) -> float:
@@ -320,6 +344,23 @@ class Speller:
     def knows(self, word: str) -> bool:
         """True when the corpus uses the word (lower case) or another form of it."""
         return word in self._counts or bool(self._df.get(stems([word])[0]))
+
+    def compound(self, word: str) -> str | None:
+        """How the corpus writes a compound the question writes otherwise, or None: "post-mortem"
+        for "postmortems", "data set" for "dataset", "frontend" for "front-end" (index/compounds.py).
+        """
+        joined = word.replace("-", "")
+        if not joined.isalpha():
+            return None
+        if joined != word and self.knows(joined):
+            return joined  # hyphenated in the question, one word in the corpus
+        with self._lock:
+            if self._written is None:
+                written: dict[str, str] = {}
+                for (stem, form), n in self._compounds.most_common():
+                    written.setdefault(stem, form)  # the form the corpus uses most
+                self._written = written
+        return self._written.get(stems([joined])[0])
 
     def _dictionary(self) -> Any:
         from symspellpy import SymSpell
@@ -417,6 +458,11 @@ class Speller:
                 known.append(word)  # everyday words too: their low IDF says how little
             elif is_everyday(word):
                 continue  # an everyday word the corpus happens not to use is no evidence
+            elif written := self.compound(word):
+                # "postmortems" where the corpus writes "post-mortem": known, and searched
+                # as the corpus writes it so that BM25 matches it too.
+                fixed[word] = written
+                known.extend(written.split())
             elif word in names:
                 unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
             elif (distance := _max_edits(word)) and (

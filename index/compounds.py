@@ -1,0 +1,57 @@
+"""Compound words in the form a corpus writes them: "post-mortem", "data set", "front-end".
+
+A learner types "blameless postmortems"; learning-paths writes "post-mortem". Counted word by
+word, "postmortems" is a word the corpus never uses: the decision read it as evidence of "not
+covered" (index/calibration.py's unknown share) and BM25 matched nothing. So the speller
+(index/spelling.py) also records each compound a passage writes in two pieces, under the
+compound written as one word: a hyphenated word ("post-mortem" -> "postmortem"), and two
+adjacent words whose concatenation is an English word ("data set" -> "dataset", "health check"
+-> "healthcheck"; wordfreq's list of ~320,000 English words, brands and web words included,
+without BM25's stop words: "you need" is no "youneed", though web text writes it). A question word the corpus lacks that is one of these, in any
+inflection (same English stem), is read as the corpus writes it: known, and searched as such.
+No word lists: every compound comes from the corpus itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+
+# Both words of a pair at least this long: "in to" is no "into", "a head" no "ahead".
+_MIN_PART = 3
+# A hyphenated word joined at least this long: "e-mail" counts, "x-y" does not.
+_MIN_JOINED = 5
+
+
+@cache
+def _stop() -> frozenset[str]:
+    """The English stop words BM25 leaves out (bm25s's): "you need" is no compound "youneed"."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+@cache
+def _english() -> frozenset[str]:
+    """wordfreq's English vocabulary (~0.1 s once; the speller reads it for names anyway)."""
+    from wordfreq import get_frequency_dict
+
+    return frozenset(get_frequency_dict("en"))
+
+
+def written_apart(found: list[str]) -> Iterator[tuple[str, str]]:
+    """(joined, as written) for each compound of one passage's words (`spelling.words`):
+    hyphenated words and adjacent word pairs whose concatenation is an English word."""
+    english, stop = _english(), _stop()
+    for word in found:
+        if "-" in word:
+            joined = word.replace("-", "")
+            if len(joined) >= _MIN_JOINED and joined.isalpha():
+                yield joined, word
+    for first, second in zip(found, found[1:], strict=False):
+        if len(first) >= _MIN_PART and len(second) >= _MIN_PART:
+            if first in stop or second in stop:
+                continue
+            joined = first + second
+            if joined in english and joined.isalpha():
+                yield joined, f"{first} {second}"
