@@ -7,15 +7,18 @@ covered" (index/calibration.py's unknown share) and BM25 matched nothing. So the
 compound written as one word: a hyphenated word ("post-mortem" -> "postmortem"), and two
 adjacent words whose concatenation is an English word ("data set" -> "dataset", "health check"
 -> "healthcheck"; wordfreq's list of ~320,000 English words, brands and web words included,
-without BM25's stop words: "you need" is no "youneed", though web text writes it). A question word the corpus lacks that is one of these, in any
-inflection (same English stem), is read as the corpus writes it: known, and searched as such.
-No word lists: every compound comes from the corpus itself.
+neither word one of BM25's stop words: "and the" is no "andthe", though web text writes it).
+A question word the corpus lacks (and no everyday word) that is one of these, in any
+inflection (same English stem), is read as the corpus writes it: known, and searched so, BM25
+matching its pieces. A hyphenated question word the corpus writes joined ("front-end",
+"frontend") is read joined. No word lists: every compound comes from the corpus itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
+from itertools import pairwise
 
 # Both words of a pair at least this long: "in to" is no "into", "a head" no "ahead".
 _MIN_PART = 3
@@ -48,7 +51,7 @@ def written_apart(found: list[str]) -> Iterator[tuple[str, str]]:
             joined = word.replace("-", "")
             if len(joined) >= _MIN_JOINED and joined.isalpha():
                 yield joined, word
-    for first, second in zip(found, found[1:], strict=False):
+    for first, second in pairwise(found):
         if len(first) >= _MIN_PART and len(second) >= _MIN_PART:
             if first in stop or second in stop:
                 continue
