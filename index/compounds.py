@@ -7,7 +7,8 @@ covered" (index/calibration.py's unknown share) and BM25 matched nothing. So the
 compound written as one word: a hyphenated word ("post-mortem" -> "postmortem"), and two
 adjacent words whose concatenation is an English word ("data set" -> "dataset", "health check"
 -> "healthcheck"; wordfreq's list of ~320,000 English words, brands and web words included,
-neither word one of BM25's stop words: "and the" is no "andthe", though web text writes it).
+neither word one of BM25's stop words: "and the" is no "andthe", though web text writes it;
+and no common word: "over time" is no "overtime", see `_PAIR_ZIPF`).
 A question word the corpus lacks (and no everyday word) that is one of these, in any
 inflection (same English stem), is read as the corpus writes it: known, and searched so, BM25
 matching its pieces. A hyphenated question word the corpus writes joined ("front-end",
@@ -24,6 +25,11 @@ from itertools import pairwise
 _MIN_PART = 3
 # A hyphenated word joined at least this long: "e-mail" counts, "x-y" does not.
 _MIN_JOINED = 5
+# Two words stand for a joined word only below this Zipf value (wordfreq: log10 of uses per
+# billion words; spelling.py's name threshold). Common joined words are other words than the
+# pair: "over time" is no "overtime" (3.94), "set up" no "setup"; the compounds two words stand
+# for are rarer: "postmortem" 2.75, "dataset" 3.03, "realtime" 2.85, "healthcheck" 1.13.
+_PAIR_ZIPF = 3.1
 
 
 @cache
@@ -36,10 +42,12 @@ def _stop() -> frozenset[str]:
 
 @cache
 def _english() -> frozenset[str]:
-    """wordfreq's English vocabulary (~0.1 s once; the speller reads it for names anyway)."""
+    """wordfreq's English words below `_PAIR_ZIPF` (~0.2 s once; the speller reads the same
+    list for names anyway)."""
     from wordfreq import get_frequency_dict
 
-    return frozenset(get_frequency_dict("en"))
+    below = 10 ** (_PAIR_ZIPF - 9)  # Zipf 3.1 as a share of all words
+    return frozenset(w for w, f in get_frequency_dict("en").items() if f < below)
 
 
 def written_apart(found: list[str]) -> Iterator[tuple[str, str]]:

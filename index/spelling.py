@@ -36,7 +36,7 @@ reported as unknown: a distinctive word the knowledge base never uses ("autovacu
 is evidence that the question is not covered (index/calibration.py weighs it).
 
 A compound the corpus writes in two pieces is not unknown: "postmortems" where it writes
-"post-mortem", "sandbox" where it writes "sand box" are read as the corpus writes them
+"post-mortem", "healthcheck" where it writes "health check" are read as the corpus writes them
 (index/compounds.py; held out, learning-paths 311 -> 312 of 325, no corpus dropped, hit@5 and
 MRR@10 unchanged: bench/abstention_rounds.md, round 9).
 """
@@ -80,6 +80,9 @@ _EVERYDAY_ZIPF = 4.5
 # the word typed: ten times. Typos sit far below their word ("stopp" 1.6, "stop" 5.6); a real
 # word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
 _TYPO_ODDS = 1.0
+# What `to_json` writes; a file of another format (before compounds were counted, issue 12
+# round 9) is counted again.
+_FORMAT = "compounds-2"
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -312,8 +315,10 @@ class Speller:
 
     def to_json(self) -> dict[str, Any]:
         """The counts, to be saved beside the index (a start reads them instead of re-counting)."""
-        compounds = [[stem, written, n] for (stem, written), n in self._compounds.items()]
+        # Sorted: the same vocabulary always saves the same file, however it was counted.
+        compounds = [[stem, written, n] for (stem, written), n in sorted(self._compounds.items())]
         return {
+            "format": _FORMAT,
             "passages": self._passages,
             "counts": self._counts,
             "df": self._df,
@@ -323,11 +328,12 @@ class Speller:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Speller:
         """A speller from `to_json`'s output (raises KeyError/TypeError/ValueError if damaged)."""
+        if data.get("format") != _FORMAT:
+            raise ValueError("a speller file of another format: counted again")
         speller = cls(())
         speller._counts = Counter({str(w): int(n) for w, n in data["counts"].items()})
         speller._df = Counter({str(w): int(n) for w, n in data["df"].items()})
         speller._passages = int(data["passages"])
-        # A file from before compounds were counted lacks the key: KeyError, counted again.
         speller._compounds = Counter(
             {(str(stem), str(written)): int(n) for stem, written, n in data["compounds"]}
         )
@@ -352,7 +358,8 @@ class Speller:
 
     def compound(self, word: str) -> str | None:
         """How the corpus writes a compound the question writes otherwise, or None:
-        "post-mortem" for "postmortems", "sand box" for "sandbox", "frontend" for "front-end"
+        "post-mortem" for "postmortems", "health check" for "healthcheck", "frontend" for
+        "front-end"
         (index/compounds.py)."""
         joined = word.replace("-", "")
         if not joined.isalpha():

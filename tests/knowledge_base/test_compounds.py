@@ -63,12 +63,14 @@ def test_a_compound_the_corpus_writes_as_one_word_is_known_hyphenated() -> None:
 
 
 def test_a_word_that_is_no_compound_of_the_corpus_stays_unknown() -> None:
-    # "sandbox" (an English word, so never split as a typo run together) is two corpus words,
-    # but this corpus never writes them side by side; the second one does.
-    apart = Speller(["Sand fills the pit.", "Each box holds one test."])
-    assert apart.check("sandbox limits").unknown == ("sandbox", "limits")
-    together = Speller(["Each test runs in a sand box.", "Limits are strict."])
-    assert together.check("sandbox limits").text == "sand box limits"
+    # "postmortem" (an English word, so never split as words run together) is two corpus
+    # words, but this corpus never writes them side by side; the second one does.
+    apart = Speller(["Post the notes to the channel.", "Mortem is Latin for death."])
+    assert apart.check("postmortem templates").unknown == ("postmortem", "templates")
+    together = Speller(["Write a post mortem after each outage.", "Templates help."])
+    assert together.check("postmortem templates").text == "post mortem templates"
+    # Two words that a common word joins are another word: "over time" is no "overtime".
+    assert "overtime" in Speller(["Skills grow over time."]).check("unpaid overtime").unknown
     # A word made of pieces the corpus never uses at all.
     assert "premortems" in handbook_speller().check("blameless premortems").unknown
 
@@ -77,10 +79,10 @@ def test_saved_compounds_read_back_and_an_older_file_is_counted_again() -> None:
     speller = handbook_speller()
     saved = json.loads(json.dumps(speller.to_json()))
     assert Speller.from_json(saved).check("postmortems").text == "post-mortem"
-    del saved["compounds"]  # a file written before compounds were counted
+    del saved["compounds"], saved["format"]  # a file written before compounds were counted
     try:
         Speller.from_json(saved)
-    except KeyError:
+    except ValueError:
         pass  # index/calibration.py counts the passages again
     else:
         raise AssertionError("a speller file without compounds was read as complete")
