@@ -17,6 +17,7 @@ matching its pieces. A hyphenated question word the corpus writes joined ("front
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from itertools import pairwise
@@ -66,3 +67,11 @@ def written_apart(found: list[str]) -> Iterator[tuple[str, str]]:
             joined = first + second
             if joined in english and joined.isalpha():
                 yield joined, f"{first} {second}"
+
+
+def most_used(compounds: Counter[tuple[str, str]]) -> dict[str, str]:
+    """Stem of each joined form -> the way the corpus writes it most ((stem, written) counts)."""
+    written: dict[str, str] = {}
+    for (stem, form), _ in compounds.most_common():
+        written.setdefault(stem, form)
+    return written

@@ -35,10 +35,8 @@ A topic word that matches nothing in the corpus, even after correction and stemm
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
 
-A compound the corpus writes in two pieces is not unknown: "postmortems" where it writes
-"post-mortem", "healthcheck" where it writes "health check" are read as the corpus writes them
-(index/compounds.py; held out, learning-paths 311 -> 312 of 325, no corpus dropped, hit@5 and
-MRR@10 unchanged: bench/abstention_rounds.md, round 9).
+Compounds the corpus writes in two pieces ("post-mortem") are read as it writes them
+(index/compounds.py: held out 1212 -> 1213 of 1261, bench/abstention_rounds.md round 9).
 """
 
 from __future__ import annotations
@@ -53,7 +51,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from index.compounds import written_apart
+from index.compounds import most_used, written_apart
 
 _WORD = re.compile(r"[a-z][a-z0-9'+#.-]*[a-z0-9+#]|[a-z]")
 # English words at least this common (per billion words; about the 600 most frequent: "how",
@@ -368,10 +366,7 @@ class Speller:
             return joined  # hyphenated in the question, one word in the corpus
         with self._lock:
             if self._written is None:
-                written: dict[str, str] = {}
-                for (stem, form), _ in self._compounds.most_common():
-                    written.setdefault(stem, form)  # the form the corpus uses most
-                self._written = written
+                self._written = most_used(self._compounds)
         return self._written.get(stems([joined])[0])
 
     def _dictionary(self) -> Any:
