@@ -34,6 +34,9 @@ A misspelt form of a word the corpus uses only in another form ("reccomended" wh
 A topic word that matches nothing in the corpus, even after correction and stemming, is
 reported as unknown: a distinctive word the knowledge base never uses ("autovacuum", "redux")
 is evidence that the question is not covered (index/calibration.py weighs it).
+
+Compounds the corpus writes in two pieces ("post-mortem") are read as it writes them
+(index/compounds.py: held out 1212 -> 1213 of 1261, bench/abstention_rounds.md round 9).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from index.compounds import most_used, written_apart
 
 _WORD = re.compile(r"[a-z][a-z0-9'+#.-]*[a-z0-9+#]|[a-z]")
 # English words at least this common (per billion words; about the 600 most frequent: "how",
@@ -73,6 +78,9 @@ _EVERYDAY_ZIPF = 4.5
 # the word typed: ten times. Typos sit far below their word ("stopp" 1.6, "stop" 5.6); a real
 # word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
 _TYPO_ODDS = 1.0
+# What `to_json` writes; a file of another format (before compounds were counted, issue 12
+# round 9) is counted again.
+_FORMAT = "compounds-2"
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -252,6 +260,9 @@ class Speller:
         self._counts: Counter[str] = Counter()
         self._df: Counter[str] = Counter()
         self._passages = 0
+        # (stem of the joined form, as the corpus writes it): see index/compounds.py
+        self._compounds: Counter[tuple[str, str]] = Counter()
+        self._written: dict[str, str] | None = None  # stem -> most used form, at first need
         self._add(passages, 1)
         self._symspell: Any = None
         self._stem_symspell: Any = None  # the corpus's stems, built at the first need
@@ -261,24 +272,32 @@ class Speller:
     def _add(self, passages: Iterable[str], sign: int) -> None:
         """Count `passages` in (sign 1) or out (sign -1): the counts are sums over passages."""
         counts: Counter[str] = Counter()
+        apart: Counter[tuple[str, str]] = Counter()
         per_passage: list[set[str]] = []
         for text in passages:
             found = words(text)
             counts.update(found)
+            apart.update(written_apart(found))
             per_passage.append(set(found))
         vocabulary = list(counts)
         stem_of = dict(zip(vocabulary, stems(vocabulary), strict=True))
         df: Counter[str] = Counter()
         for passage in per_passage:
             df.update({stem_of[w] for w in passage})
+        joined = list({j for j, _ in apart})
+        joined_stem = dict(zip(joined, stems(joined), strict=True))
+        compounds = Counter({(joined_stem[j], w): n for (j, w), n in apart.items()})
         if sign > 0:
             self._counts.update(counts)
             self._df.update(df)
+            self._compounds.update(compounds)
         else:  # Counter subtraction drops the words no passage uses any more
             self._counts.subtract(counts)
             self._df.subtract(df)
+            self._compounds.subtract(compounds)
             self._counts = +self._counts
             self._df = +self._df
+            self._compounds = +self._compounds
         self._passages += sign * len(per_passage)
 
     def updated(self, removed: Iterable[str], added: Iterable[str]) -> Speller:
@@ -286,6 +305,7 @@ class Speller:
         (at 24,000 passages, rebuilding from all of them took about 2 s)."""
         new = Speller(())
         new._counts, new._df = Counter(self._counts), Counter(self._df)
+        new._compounds = Counter(self._compounds)
         new._passages = self._passages
         new._add(removed, -1)
         new._add(added, 1)
@@ -293,15 +313,28 @@ class Speller:
 
     def to_json(self) -> dict[str, Any]:
         """The counts, to be saved beside the index (a start reads them instead of re-counting)."""
-        return {"passages": self._passages, "counts": self._counts, "df": self._df}
+        # Sorted: the same vocabulary always saves the same file, however it was counted.
+        compounds = [[stem, written, n] for (stem, written), n in sorted(self._compounds.items())]
+        return {
+            "format": _FORMAT,
+            "passages": self._passages,
+            "counts": self._counts,
+            "df": self._df,
+            "compounds": compounds,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Speller:
         """A speller from `to_json`'s output (raises KeyError/TypeError/ValueError if damaged)."""
+        if data.get("format") != _FORMAT:
+            raise ValueError("a speller file of another format: counted again")
         speller = cls(())
         speller._counts = Counter({str(w): int(n) for w, n in data["counts"].items()})
         speller._df = Counter({str(w): int(n) for w, n in data["df"].items()})
         speller._passages = int(data["passages"])
+        speller._compounds = Counter(
+            {(str(stem), str(written)): int(n) for stem, written, n in data["compounds"]}
+        )
         return speller
 
     def idf(self, word: str) -> float:
@@ -320,6 +353,21 @@ class Speller:
     def knows(self, word: str) -> bool:
         """True when the corpus uses the word (lower case) or another form of it."""
         return word in self._counts or bool(self._df.get(stems([word])[0]))
+
+    def compound(self, word: str) -> str | None:
+        """How the corpus writes a compound the question writes otherwise, or None:
+        "post-mortem" for "postmortems", "health check" for "healthcheck", "frontend" for
+        "front-end"
+        (index/compounds.py)."""
+        joined = word.replace("-", "")
+        if not joined.isalpha():
+            return None
+        if joined != word and self.knows(joined):
+            return joined  # hyphenated in the question, one word in the corpus
+        with self._lock:
+            if self._written is None:
+                self._written = most_used(self._compounds)
+        return self._written.get(stems([joined])[0])
 
     def _dictionary(self) -> Any:
         from symspellpy import SymSpell
@@ -417,6 +465,11 @@ class Speller:
                 known.append(word)  # everyday words too: their low IDF says how little
             elif is_everyday(word):
                 continue  # an everyday word the corpus happens not to use is no evidence
+            elif written := self.compound(word):
+                # "postmortems" where the corpus writes "post-mortem": known, and searched
+                # as the corpus writes it so that BM25 matches it too.
+                fixed[word] = written
+                known.extend(written.split())
             elif word in names:
                 unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
             elif (distance := _max_edits(word)) and (
