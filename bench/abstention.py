@@ -65,6 +65,7 @@ from bench.retrieval import CORPORA as ALL_CORPORA  # noqa: E402
 from bench.retrieval import Question, file_ranking, load_eval, model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import compose, rank  # noqa: E402
+from index.cover_questions import query_vector  # noqa: E402
 from index.documents import Answer  # noqa: E402
 from index.leftover import Leftovers, PassageVectors  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
@@ -114,7 +115,7 @@ def score_corpus(
     def scored(q: Question, source: str) -> Row:
         before = rank(snap, embedder.encode([q.text])[0], q.text, ranking, limit=50)
         checked = cal.check(q.text)
-        query = embedder.encode([checked.text])[0]
+        query = query_vector(embedder, checked)
         ranked = rank(snap, query, checked.text, ranking, limit=50)
         return Row(
             name,

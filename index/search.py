@@ -29,6 +29,7 @@ from index.calibration import (
     speller_text,
 )
 from index.catalog import Catalog
+from index.cover_questions import query_vector
 from index.documents import Answer, Chunk, Hit, IndexStatus, ReloadReport
 from index.embedder import Embedder, Vectors, load_embedder
 from index.links import NO_LINKS, LinkSettings
@@ -210,7 +211,8 @@ class KnowledgeBase:
     ) -> Answer:
         calibration = self._calibration(snapshot)
         checked = calibration.check(question)
-        query = self._embedder.encode([checked.text])[0]
+        # A "does it cover X" question is ranked by its topic and the question together.
+        query = query_vector(self._embedder, checked)
         hits = self._rank(snapshot, checked.text, max(10, top_k * 4), boost_module, query)
         decision = calibration.decide(checked, hits, query)
         answer = compose(question, hits, snapshot, self.ranking, top_k, decision)
@@ -224,8 +226,9 @@ class KnowledgeBase:
 
     def _search_sync(self, snapshot: Snapshot, question: str, limit: int) -> list[Hit]:
         # Typos are corrected against the corpus's vocabulary before embedding and BM25.
-        text = self._calibration(snapshot).check(question).text
-        return self._rank(snapshot, text, limit)
+        checked = self._calibration(snapshot).check(question)
+        query = query_vector(self._embedder, checked)
+        return self._rank(snapshot, checked.text, limit, query=query)
 
     def _rank(
         self,
