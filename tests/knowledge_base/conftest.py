@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -46,6 +46,16 @@ def embedder(session_data: Path, onnx_models: Path) -> Embedder:
         (FIXTURE_KB,), session_data / "index", model_path(), "embedded", BACKEND, onnx_models
     )
     return open_embedder(config)
+
+
+def titled_pages(folder: Path, pages: Mapping[str, tuple[str, str]]) -> Path:
+    """Write each page of `pages` (path -> (title, text)) under `folder` as `# title` and its
+    text: a small docs tree of our own for a test. Returns `folder`."""
+    for name, (title, text) in pages.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+    return folder
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 
 from index.cover_questions import topic
 from index.search import IndexConfig, KnowledgeBase
+from tests.knowledge_base.conftest import titled_pages
 
 Config = Callable[..., IndexConfig]
 
@@ -58,11 +59,7 @@ ARTICLES = {
 
 def articles(root: Path) -> Path:
     """A folder of the articles above."""
-    folder = root / "articles"
-    folder.mkdir(parents=True)
-    for name, (title, text) in ARTICLES.items():
-        (folder / name).write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
-    return folder
+    return titled_pages(root / "articles", ARTICLES)
 
 
 @pytest.mark.parametrize(

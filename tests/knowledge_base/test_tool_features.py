@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from index.search import IndexConfig, KnowledgeBase
+from tests.knowledge_base.conftest import titled_pages
 
 Config = Callable[..., IndexConfig]
 
@@ -88,11 +89,7 @@ CARDS = {
 
 def topic_cards(root: Path) -> Path:
     """A folder of the topic cards above."""
-    folder = root / "cards"
-    folder.mkdir(parents=True)
-    for name, (title, text) in CARDS.items():
-        (folder / name).write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
-    return folder
+    return titled_pages(root / "cards", CARDS)
 
 
 @pytest.mark.parametrize(

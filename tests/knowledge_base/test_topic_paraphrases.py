@@ -15,6 +15,7 @@ import pytest
 
 from index.lexical import tokenize
 from index.search import IndexConfig, KnowledgeBase
+from tests.knowledge_base.conftest import titled_pages
 
 Config = Callable[..., IndexConfig]
 
@@ -137,12 +138,7 @@ PARAPHRASES = [
 
 @pytest.fixture
 def topic_tree(tmp_path: Path) -> Path:
-    root = tmp_path / "docs"
-    for source, (title, text) in TOPICS.items():
-        path = root / source
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
-    return root
+    return titled_pages(tmp_path / "docs", TOPICS)
 
 
 async def test_a_topic_is_found_by_its_title_or_described_in_other_words(
