@@ -16,7 +16,7 @@ from index.embedder import Vectors
 from index.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from index.calibration import Decision
+    from index.decision import Decision
     from index.lexical import Match
 
 

@@ -24,12 +24,12 @@ from index.bundled import off_topic_questions
 from index.calibration import (
     SPELLER,
     Calibration,
-    Decision,
     for_snapshot,
     speller_text,
 )
 from index.catalog import Catalog
 from index.cover_questions import query_vector
+from index.decision import Decision
 from index.documents import Answer, Chunk, Hit, IndexStatus, ReloadReport
 from index.embedder import Embedder, Vectors, load_embedder
 from index.links import NO_LINKS, LinkSettings

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from index import calibration
+from index.decision import Decision
 from index.leftover import leftover
 from index.search import IndexConfig, KnowledgeBase
 from index.spelling import Speller
@@ -121,7 +122,7 @@ async def test_a_salary_question_is_refused_where_career_questions_are_answered(
     await kb.close()
 
 
-async def _decision(kb: KnowledgeBase, question: str) -> calibration.Decision:
+async def _decision(kb: KnowledgeBase, question: str) -> Decision:
     """The calibrated decision on a question's best five passages, as `ask` makes it."""
     return await kb.judge(question, await kb.search(question, top_k=5))
 
