@@ -112,6 +112,7 @@ from index.detail_sentences import KEY as DETAIL_KEY
 from index.detail_sentences import detail_sentences
 from index.documents import Chunk, Hit
 from index.leftover import Leftovers, PassageVectors, leftovers
+from index.spelling import FORMAT as SPELLER_FORMAT
 from index.spelling import Checked, Speller, per_billion, words
 from index.wording import coverage, shared
 
@@ -408,7 +409,8 @@ def _cache_key(snapshot: Snapshot, embedder: Embedder, ranking: Ranking) -> str:
     h.update(f"{embedder.name}\n{ranking!r}\n".encode())
     # The twins are the templates filled with the corpus's subjects, which its titles decide:
     # keyed by the templates and the fingerprint, a start need not work the subjects out.
-    h.update(f"{_SUBJECTS}\n{DETAIL_KEY}\n".encode())
+    # Every question is measured as the speller reads it (its compounds since issue 12 round 9).
+    h.update(f"{_SUBJECTS}\n{DETAIL_KEY}\n{SPELLER_FORMAT}\n".encode())
     h.update("\n".join(bundled_lines()).encode())
     h.update(fingerprint(snapshot).encode())
     return h.hexdigest()

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Part of every saved key: a change to how questions are read (the speller's compounds, issue
-# 12 round 9) moves what was measured through it, so older files are measured again.
-_FORMAT = "compounds-9.2"
 _MIN_SPAN = 0.05  # a degenerate scale (tiny corpus) still divides by something sensible
 _NEAREST_TWINS = 3
 
@@ -90,7 +87,7 @@ _LEFTOVER_SETS = ("off_topic", "twins", "on_topic")
 def read_measured(path: Path, key: str) -> Measured | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") == f"{_FORMAT}:{key}":
+        if data.get("key") == key:
             twins = data["twins"]
             scaled = np.array(twins["scaled"], dtype=np.float32)
             # Leftovers are unit vectors compared by cosine: half precision is plenty.
@@ -110,7 +107,7 @@ def write_measured(path: Path, key: str, measured: Measured) -> None:
     scale, twins, rest = measured.scale, measured.twins, measured.leftovers
     leftover_sets = {s: getattr(rest, s) for s in _LEFTOVER_SETS}
     data = {
-        "key": f"{_FORMAT}:{key}",
+        "key": key,
         "off_topic": scale.off_topic,
         "headings": scale.headings,
         "twins": {

@@ -128,7 +128,7 @@ _DOCS_WORDS = frozenset(
     ]
 )
 # A topic that is only wording about the docs ("is there anything here") asks nothing.
-_TRAILING = re.compile(r"\s+(?:anywhere|at all|somewhere|in there|in here|here|there)$")
+_TRAILING = re.compile(rf"\s+(?:{_WHERE_WORDS})$")
 # "in the linux path" after the topic: kept as a filter word, without its article.
 _WHERE = re.compile(rf"^(?P<topic>.+?)\s+(?:in|on|from|of|by)\s+(?P<docs>{_DOCS})$")
 
@@ -157,11 +157,10 @@ def topic(question: str) -> str | None:
     found = _TRAILING.sub("", found)
     if not docs and (where := _WHERE.match(found)):
         found, docs = where.group("topic"), where.group("docs")
+    if all(w in _DOCS_WORDS for w in found.split()):
+        return None  # empty, or only wording about the docs
     named = [w for w in docs.split() if w not in _DOCS_WORDS]
-    kept = " ".join([*found.split(), *named])
-    if not found.strip() or all(w in _DOCS_WORDS for w in found.split()):
-        return None
-    return kept
+    return " ".join([*found.split(), *named])
 
 
 def about_topic(checked: Checked) -> Checked:

@@ -79,8 +79,8 @@ _EVERYDAY_ZIPF = 4.5
 # word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
 _TYPO_ODDS = 1.0
 # What `to_json` writes; a file of another format (before compounds were counted, issue 12
-# round 9) is counted again.
-_FORMAT = "compounds-2"
+# round 9) is counted again, and the calibration measured through it too (its cache key).
+FORMAT = "compounds-2"
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -316,7 +316,7 @@ class Speller:
         # Sorted: the same vocabulary always saves the same file, however it was counted.
         compounds = [[stem, written, n] for (stem, written), n in sorted(self._compounds.items())]
         return {
-            "format": _FORMAT,
+            "format": FORMAT,
             "passages": self._passages,
             "counts": self._counts,
             "df": self._df,
@@ -326,7 +326,7 @@ class Speller:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Speller:
         """A speller from `to_json`'s output (raises KeyError/TypeError/ValueError if damaged)."""
-        if data.get("format") != _FORMAT:
+        if data.get("format") != FORMAT:
             raise ValueError("a speller file of another format: counted again")
         speller = cls(())
         speller._counts = Counter({str(w): int(n) for w, n in data["counts"].items()})
@@ -357,8 +357,7 @@ class Speller:
     def compound(self, word: str) -> str | None:
         """How the corpus writes a compound the question writes otherwise, or None:
         "post-mortem" for "postmortems", "health check" for "healthcheck", "frontend" for
-        "front-end"
-        (index/compounds.py)."""
+        "front-end" (index/compounds.py)."""
         joined = word.replace("-", "")
         if not joined.isalpha():
             return None
