@@ -10,6 +10,10 @@ array operations over the counts (BM25 scores depend on corpus-wide statistics, 
 moves a little when any passage changes). Scores are bm25s's own (Lucene variant), and bm25s
 saves and loads (memory-mapped) the score matrix; the counts are saved beside it.
 
+Words are accent-folded before they are stemmed (index/word_forms.py `fold`): "geron" finds
+the corpus's "Géron". An index saved before (tokens with accents) is rebuilt, not misread: the
+manifest's format changed with it (index/manifest.py FORMAT_VERSION 5).
+
 A second field scores adjacent word pairs ("left join", "text speech") the same way
 (index/phrases.py); `match` gives both, with the question's word weight to scale them by.
 """
@@ -31,6 +35,7 @@ import numpy.typing as npt
 
 from index.arrays import save_array
 from index.phrases import K1, PAIR_FILES, B, PairIndex, bm25_scores
+from index.word_forms import fold
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +68,8 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     """Lower-cased, stemmed words without English stop words, in order, as BM25 indexes them.
 
     The same tokens as `bm25s.tokenize(texts, stopwords="en", stemmer=..., return_ids=False)`
-    (a test holds them equal), without its three progress bars per call: a quarter of a
-    millisecond per question, a tenth of a question's ranking at x40.
+    of the accent-folded texts (a test holds them equal), without its three progress bars per
+    call: a quarter of a millisecond per question, a tenth of a question's ranking at x40.
     """
     global _STOPWORDS
     if _STOPWORDS is None:
@@ -77,7 +82,7 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     stems: dict[str, str] = {}
     out: list[list[str]] = []
     for text in texts:
-        words = [w for w in _WORD.findall(text.lower()) if w not in stop]
+        words = [w for w in _WORD.findall(fold(text).lower()) if w not in stop]
         try:
             out.append(list(map(stems.__getitem__, words)))
         except KeyError:

@@ -37,6 +37,8 @@ is evidence that the question is not covered (index/calibration.py weighs it).
 
 Compounds the corpus writes in two pieces ("post-mortem") are read as it writes them
 (index/compounds.py: held out 1212 -> 1213 of 1261, bench/abstention_rounds.md round 9).
+Words are compared accent-folded ("geron" is the corpus's "Géron"), and a bundled technology
+name ("dask", "redis", "cuda") is never corrected into a corpus word (index/word_forms.py).
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ from importlib import resources
 from typing import Any
 
 from index.compounds import most_used, written_apart
+from index.word_forms import fold, technology_words
+from index.word_forms import words as words  # re-exported: the index reads words from here
 
-_WORD = re.compile(r"[a-z][a-z0-9'+#.-]*[a-z0-9+#]|[a-z]")
 # English words at least this common (per billion words; about the 600 most frequent: "how",
 # "does", "really", "work") carry no topic: never unknown evidence, never corrected.
 _COMMON_PER_BILLION = 150_000
@@ -79,8 +82,9 @@ _EVERYDAY_ZIPF = 4.5
 # word outside the corpus does not ("coroutines" 1.4 against the corpus's "goroutines" 0).
 _TYPO_ODDS = 1.0
 # What `to_json` writes; a file of another format (before compounds were counted, issue 12
-# round 9) is counted again, and the calibration measured through it too (its cache key).
-FORMAT = "compounds-2"
+# round 9; before accents were folded, round 10) is counted again, and the calibration
+# measured through it too (its cache key).
+FORMAT = "folded-3"
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'+#.-]*[A-Za-z0-9+#]|[A-Za-z]")
 
 
@@ -169,6 +173,7 @@ def likely_typo(word: str, correction: str) -> bool:
 def typed_as_names(question: str) -> set[str]:
     """Words (lower case) typed like names: "Kotlin" mid-sentence, "SwiftUI", "VLAN", "G1"."""
     names: set[str] = set()
+    question = fold(question)  # "Géron" is one name, not "G" and "ron"
     for m in _TOKEN.finditer(question):
         token = m.group(0)
         before = question[: m.start()].rstrip()
@@ -232,11 +237,6 @@ def english_fix(word: str) -> str | None:
         return None
     term: str = min(found, key=lambda s: (-s.count, s.term)).term
     return term if likely_typo(word, term) else None
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words as the speller sees them (keeps "c++", "node.js", "kube-proxy")."""
-    return _WORD.findall(text.lower())
 
 
 @cache
@@ -469,8 +469,9 @@ class Speller:
                 # as the corpus writes it so that BM25 matches it too.
                 fixed[word] = written
                 known.extend(written.split())
-            elif word in names:
-                unknown.append(word)  # "Kotlin", "SwiftUI": a name the corpus never uses
+            elif word in names or word in technology_words():
+                # "Kotlin", "SwiftUI", "dask": a name the corpus never uses, not a typo
+                unknown.append(word)
             elif (distance := _max_edits(word)) and (
                 fix := self._lookup(word, distance) or self._lookup_stem(word, distance)
             ):
@@ -492,5 +493,5 @@ class Speller:
         text = question
         if fixed:
             pattern = re.compile(r"\b(" + "|".join(map(re.escape, fixed)) + r")\b", re.IGNORECASE)
-            text = pattern.sub(lambda m: fixed[m.group(0).lower()], question)
+            text = pattern.sub(lambda m: fixed[m.group(0).lower()], fold(question))
         return Checked(question, text, tuple(fixed.items()), tuple(known), tuple(unknown))

@@ -4,7 +4,7 @@ The lexical side of the calibrated decision (index/calibration.py): the vector l
 (index/leftover.py) says what the best passage leaves unexplained in meaning; these say which
 of the question's own words the passage names, and which of them the bundled off-topic
 questions use. Words are weighted by `Speller.weight` (IDF in the corpus) and compared by their
-English stem.
+English stem, accents folded on both sides (`words`, index/word_forms.py: "naive" is "naïve").
 """
 
 from __future__ import annotations
