@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
     from index.search import KnowledgeBase
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+# No property test is timed: hypothesis's default 200 ms deadline per example failed on a loaded
+# machine (a reload's vocabulary count, 420 ms), and speed belongs to bench/, not to the tests.
+settings.register_profile("waypoint", deadline=None)
+settings.load_profile("waypoint")
 
 
 def bundled_model() -> Path:
