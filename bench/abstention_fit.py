@@ -240,6 +240,22 @@ def _from_linear(rounds: int, depth: int, rate: float) -> Model:
     )
 
 
+def _curves(columns: Sequence[int], c: float = 1.0) -> Model:
+    """An additive form: each of `columns` through a quadratic spline with 4 knots at its
+    quantiles (a curve per feature), the rest linear, then the logistic regression."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import SplineTransformer
+
+    def make() -> Any:
+        spline = SplineTransformer(n_knots=4, degree=2, knots="quantile", extrapolation="linear")
+        curves = ColumnTransformer([("curve", spline, list(columns))], remainder="passthrough")
+        return make_pipeline(curves, LogisticRegression(C=c, max_iter=5000))
+
+    return make
+
+
 class _Hinge:
     """The linear fit plus max(0, knot - x) (below) or max(0, x - knot) on one feature, its
     knot at a quantile of the training rows (piecewise-linear: counted only past the knot)."""
@@ -355,7 +371,7 @@ def variants(rows: Sequence[Row], refs: dict[str, tuple[np.ndarray, np.ndarray]]
             x,
             _from_linear(rounds, depth, rate),
         )
-    print("  (b) the linear fit plus pairwise products or hinge terms:")
+    print("  (b) the linear fit plus pairwise products, spline curves or hinge terms:")
     for i, j in combinations(range(7), 2):
         if (i, j) != (5, 6):  # given and not given are never both 1
             line(
@@ -365,6 +381,9 @@ def variants(rows: Sequence[Row], refs: dict[str, tuple[np.ndarray, np.ndarray]]
             )
     products = np.column_stack([x, *(x[:, i] * x[:, j] for i, j in combinations(range(5), 2))])
     line("all ten products of the continuous features", products, _logistic())
+    for k in range(5):
+        line(f"a spline curve for {FEATURES[k]}", x, _curves((k,), 10.0))
+    line("spline curves for all five (C 1)", x, _curves(range(5)))
     for k in range(5):
         for below in (True, False):
             for q in (0.25, 0.5, 0.75):
