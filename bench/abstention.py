@@ -1,6 +1,6 @@
 """Answer or abstain, and typos, on four corpora: before and after, on held-out questions.
 
-    .venv/bin/python bench/abstention.py [--corpus roadmap-sh] [--runs 3]
+    .venv/bin/python bench/abstention.py [--corpus roadmap-sh] [--show] [--variants]
 
 For knowledge/ and ../shared/corpora/learning-paths, roadmap-sh and seeds (four messy web
 articles) with their eval sets in bench/eval/, from one run, side by side:
@@ -26,7 +26,10 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
   shipped weights;
 - query p50 of `KnowledgeBase.ask` per corpus (goal <= 5 ms on learning-paths), against the
   previous path (no spelling, fixed threshold) timed alternately in the same run; without the
-  takeaway line, whose cost bench/answer_height.py measures.
+  takeaway line, whose cost bench/answer_height.py measures;
+- with --variants, other forms of the same evidence fitted and scored the same way (shallow
+  boosted trees, products and hinge terms, features recentred per corpus, raw signals of the
+  ranking; bench/abstention_fit.py `variants`), beside a noise band of random columns.
 
 The indexes live in bench/out/abstention (git-ignored); the corpora are read in place.
 
@@ -46,6 +49,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -59,14 +64,17 @@ from bench.abstention_fit import (  # noqa: E402
     figures,
     fit,
     fitted,
+    signals,
     table,
+    variants,
 )
 from bench.retrieval import CORPORA as ALL_CORPORA  # noqa: E402
 from bench.retrieval import Question, file_ranking, load_eval, model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import compose, rank  # noqa: E402
+from index.bundled import off_topic_questions  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
-from index.documents import Answer  # noqa: E402
+from index.documents import Answer, Hit  # noqa: E402
 from index.leftover import Leftovers, PassageVectors  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 
@@ -89,11 +97,14 @@ def first_relevant(files: Sequence[str], relevant: frozenset[str]) -> int | None
 
 
 def score_corpus(
-    name: str, sets: dict[str, list[Question]]
+    name: str,
+    sets: dict[str, list[Question]],
+    refs: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[dict[str, list[Row]], tuple[float, float]]:
     """Every question of a corpus before and after, by the prefix of its set ("" for
     bench/eval/<corpus>.yaml), and the query p50 (ms) before and after over that set (over all
-    its questions for a corpus without one)."""
+    its questions for a corpus without one). Given `refs` (--variants), `refs[name]` gets the
+    features of its calibration questions: the bundled off-topic ones and its headings."""
     config = IndexConfig(
         (CORPORA[name].resolve(),), OUT / "index", model_path(), "embedded", "onnx"
     )
@@ -112,11 +123,16 @@ def score_corpus(
     headings_only = Leftovers(rest.off_topic, rest.twins, rest.on_topic[:n_heads])
     passages = PassageVectors(snap)
 
+    def measured(text: str) -> tuple[calibration.Measures, list[Hit], np.ndarray]:
+        checked = cal.check(text)
+        query = query_vector(embedder, checked)
+        ranked = rank(snap, query, checked.text, ranking, limit=50)
+        return cal.measure(checked, ranked, query), ranked, query
+
     def scored(q: Question, source: str) -> Row:
         before = rank(snap, embedder.encode([q.text])[0], q.text, ranking, limit=50)
         checked = cal.check(q.text)
-        query = query_vector(embedder, checked)
-        ranked = rank(snap, query, checked.text, ranking, limit=50)
+        measures, ranked, query = measured(q.text)
         return Row(
             name,
             q.kind,
@@ -124,12 +140,18 @@ def score_corpus(
             first_relevant(file_ranking(before), q.relevant),
             first_relevant(file_ranking(ranked), q.relevant),
             calibration.best_cosine(before) >= ranking.min_similarity,
-            cal.measure(checked, ranked, query),
+            measures,
             q.text,
             checked.text,
             source,
             headings_only.score(query, passages.vector(ranked[0].chunk.key) if ranked else None),
+            signals(ranked),
         )
+
+    if refs is not None:
+        off = np.array([measured(t)[0].features() for t in off_topic_questions()])
+        heads = np.array([measured(t)[0].features() for t in calibration.headings(snap)])
+        refs[name] = off, heads
 
     rows = {prefix: [scored(q, prefix) for q in found] for prefix, found in sets.items()}
     timed = sets.get("") or [q for found in sets.values() for q in found]
@@ -160,12 +182,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", action="append", choices=sorted(CORPORA))
     parser.add_argument("--show", action="store_true", help="list every wrong decision")
+    parser.add_argument(
+        "--variants",
+        action="store_true",
+        help="also compare other forms of the same evidence, held out (issue 12 round 10)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=logging.WARNING)
     rows: list[Row] = []  # the fitted sets and the READ rounds' sets
     report: dict[str, list[Row]] = {prefix: [] for prefix in REPORT_ONLY}  # never fitted on
     p50: dict[str, tuple[float, float]] = {}
+    refs: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # --variants: calibration questions
     names = [n for n in CORPORA if not args.corpus or n in args.corpus]
     for name in names:
         if not CORPORA[name].exists():
@@ -177,7 +205,7 @@ def main() -> int:
             if path.exists():
                 corpus, sets[prefix] = load_eval(path)
                 assert corpus == name, f"{path.name} is for {corpus}"
-        found, p50[name] = score_corpus(name, sets)
+        found, p50[name] = score_corpus(name, sets, refs if args.variants else None)
         for prefix, more in found.items():
             if prefix in REPORT_ONLY:
                 report[prefix] += more
@@ -247,6 +275,8 @@ def main() -> int:
             f"query p50 of ask on {name}: before {ms_before:.2f} ms, after {ms_after:.2f} ms, "
             f"ratio {ms_after / ms_before:.2f} {target}"
         )
+    if args.variants:
+        variants(rows, refs)
     if args.show:
         # The fitted and read sets only: the blind report-only sets' wrong decisions are not
         # listed, so that nobody tunes on them (bench/eval/README.md).

@@ -1,16 +1,20 @@
-"""The decisions bench/abstention.py compares: features, the logistic fit, and the tables.
+"""The decisions bench/abstention.py compares: features, the logistic fit, and the tables;
+with --variants, other forms of the same evidence fitted and scored the same way (round 10).
 
 Split from bench/abstention.py (which scores the questions and prints); see its docstring.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
 
 import numpy as np
 
 from index import calibration
+from index.documents import Hit
 
 # Whether the weights are fitted on the read sets too, or on the fitted sets only (the read sets
 # are then scored only): chosen by `compare_fits`, see the docstring's round 8.
@@ -32,6 +36,43 @@ class Row:
     corrected: str
     source: str = ""  # the set's prefix: "" for bench/eval/<corpus>.yaml, else a READ round
     leftover_headings: float = 0.0  # the leftover before round 8: headings as the reference
+    signals: tuple[float, ...] = ()  # raw signals at decision time not fitted on (SIGNALS)
+
+
+# Raw signals the ranking already gives at decision time but the fit does not see (round 10's
+# variants): measured to know whether they add evidence, see `signals`.
+SIGNALS = (
+    "best raw cosine",
+    "the first passage's cosine",
+    "best file's cosine minus the next file's",
+    "best cosine minus the second's",
+    "the first passage's BM25 share of the best BM25",
+    "log(1 + BM25) of the first passage",
+    "any BM25 match at all",
+    "the closest passage is ranked first",
+)
+
+
+def signals(hits: Sequence[Hit]) -> tuple[float, ...]:
+    """The raw signals of SIGNALS for a question whose ranked passages are `hits`."""
+    if not hits:
+        return (0.0,) * len(SIGNALS)
+    closest = max(hits[:5], key=lambda h: h.dense)
+    first = hits[0].chunk.citation.source
+    same = max(h.dense for h in hits if h.chunk.citation.source == first)
+    other = max((h.dense for h in hits if h.chunk.citation.source != first), default=0.0)
+    dense = sorted((h.dense for h in hits), reverse=True)
+    lexical = max(h.lexical for h in hits)
+    return (
+        closest.dense,
+        hits[0].dense,
+        same - other,
+        dense[0] - dense[1] if len(dense) > 1 else 0.0,
+        hits[0].lexical / lexical if lexical > 0 else 0.0,
+        float(np.log1p(hits[0].lexical)),
+        float(lexical > 0),
+        float(closest is hits[0]),
+    )
 
 
 # The decisions compared: what index/calibration.py decides from now, and the earlier steps.
@@ -150,3 +191,277 @@ def compare_fits(rows: Sequence[Row], scored: Sequence[str]) -> dict[str, tuple[
         f"{accuracy(rows, with_read)}"
     )
     return with_read if FIT_READ else fitted_only
+
+
+# Round 10, the form of the decision: the same evidence in other forms than one linear sum
+# (bench/abstention_rounds.md, `--variants`). Measured, none kept: printed so a later round can
+# rerun them on new features.
+FEATURES = ("against", "unknown", "leftover", "coverage", "off words", "given", "not given")
+SIGNS = (1, -1, -1, 1, -1, 1, -1)  # each feature's direction in the linear fit
+Model = Callable[[], Any]  # makes an unfitted sklearn classifier
+
+
+def _logistic(c: float = 10.0) -> Model:
+    from sklearn.linear_model import LogisticRegression
+
+    return lambda: LogisticRegression(C=c, max_iter=5000)
+
+
+def _boosted(depth: int, rate: float, rounds: int, leaf: int, l2: float) -> Model:
+    """Shallow trees, each feature monotonic in its linear direction, strongly regularised."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return lambda: HistGradientBoostingClassifier(
+        max_depth=depth,
+        max_leaf_nodes=2**depth,
+        learning_rate=rate,
+        max_iter=rounds,
+        min_samples_leaf=leaf,
+        l2_regularization=l2,
+        monotonic_cst=list(SIGNS),
+        early_stopping=False,
+        random_state=0,
+    )
+
+
+def _from_linear(rounds: int, depth: int, rate: float) -> Model:
+    """Trees boosted from the linear fit: what the linear form leaves, if anything."""
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    return lambda: GradientBoostingClassifier(
+        init=LogisticRegression(C=10.0, max_iter=5000),
+        n_estimators=rounds,
+        max_depth=depth,
+        learning_rate=rate,
+        min_samples_leaf=20,
+        subsample=0.8,
+        random_state=0,
+    )
+
+
+def _curves(columns: Sequence[int], c: float = 1.0) -> Model:
+    """An additive form: each of `columns` through a quadratic spline with 4 knots at its
+    quantiles (a curve per feature), the rest linear, then the logistic regression."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import SplineTransformer
+
+    def make() -> Any:
+        spline = SplineTransformer(n_knots=4, degree=2, knots="quantile", extrapolation="linear")
+        curves = ColumnTransformer([("curve", spline, list(columns))], remainder="passthrough")
+        return make_pipeline(curves, LogisticRegression(C=c, max_iter=5000))
+
+    return make
+
+
+class _Hinge:
+    """The linear fit plus max(0, knot - x) (below) or max(0, x - knot) on one feature, its
+    knot at a quantile of the training rows (piecewise-linear: counted only past the knot)."""
+
+    def __init__(self, column: int, quantile: float, below: bool) -> None:
+        self.column, self.quantile, self.below = column, quantile, below
+        self.knot = 0.0
+        self.model: Any = None
+
+    def _with_hinge(self, x: np.ndarray) -> np.ndarray:
+        past = self.knot - x[:, self.column] if self.below else x[:, self.column] - self.knot
+        return np.column_stack([x, np.maximum(0.0, past)])
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> _Hinge:
+        self.knot = float(np.quantile(x[:, self.column], self.quantile))
+        self.model = _logistic()().fit(self._with_hinge(x), y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.model.predict_proba(self._with_hinge(x)))
+
+
+def held_out(
+    rows: Sequence[Row], x: np.ndarray, model: Model, read: bool = FIT_READ
+) -> dict[str, int]:
+    """Right decisions per corpus, each scored by `model` fitted on the OTHER corpora's fitted
+    sets (and read sets if `read`), on exactly the rows the table scores; the technology rule
+    kept."""
+    corpus = np.array([r.corpus for r in rows])
+    train = np.array([read or not r.source for r in rows])
+    y = np.array([r.on_topic for r in rows])
+    absent = np.array([bool(r.measures.absent) for r in rows])
+    right: dict[str, int] = {}
+    for c in dict.fromkeys(corpus):
+        fitted_on = (corpus != c) & train
+        scored = corpus == c
+        said = model().fit(x[fitted_on], y[fitted_on]).predict_proba(x[scored])[:, 1] >= 0.5
+        right[str(c)] = int(((said & ~absent[scored]) == y[scored]).sum())
+    return right
+
+
+def _recentred(
+    rows: Sequence[Row],
+    x: np.ndarray,
+    refs: dict[str, tuple[np.ndarray, np.ndarray]],
+    how: str,
+    columns: tuple[int, ...],
+) -> np.ndarray:
+    """Each continuous feature moved onto the corpus's own calibration questions: its zero at
+    the bundled off-topic questions' mean (or midway to the headings'), its unit the span to
+    the headings' mean or the off-topic questions' spread."""
+    out = x.copy()
+    for c, (off, heads) in refs.items():
+        mine = np.array([r.corpus == c for r in rows])
+        low, high, spread = off.mean(0), heads.mean(0), off.std(0)
+        for k in columns:
+            if how == "minus off-topic mean":
+                out[mine, k] = x[mine, k] - low[k]
+            elif how == "minus midpoint":
+                out[mine, k] = x[mine, k] - (low[k] + high[k]) / 2
+            elif how == "span off-topic..headings":
+                span = high[k] - low[k]
+                out[mine, k] = (x[mine, k] - low[k]) / (span if abs(span) > 1e-6 else 1.0)
+            else:  # "z by off-topic spread"
+                out[mine, k] = (x[mine, k] - low[k]) / max(float(spread[k]), 1e-3)
+    return out
+
+
+def variants(rows: Sequence[Row], refs: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Print the held-out right decisions of other forms of the same evidence (round 10).
+
+    `refs`: per corpus, `Measures.features` of the bundled off-topic questions and of its
+    headings asked as questions (the calibration questions), for the recentring variants."""
+    x = np.array([r.measures.features() for r in rows])
+    corpora = list(dict.fromkeys(r.corpus for r in rows))
+    tried: list[tuple[int, str, np.ndarray, Model]] = []
+
+    def line(label: str, x: np.ndarray, model: Model, read: bool = FIT_READ) -> None:
+        right = held_out(rows, x, model, read)
+        n = sum(right.values())
+        per = " ".join(f"{right[c]:>5}" for c in corpora)
+        drop = [c for c in corpora if right[c] < baseline[c]]
+        worse = f"  down: {', '.join(drop)}" if drop else ""
+        print(f"  {label:<52}{per} {n:>6} {n - total:+4}{worse}")
+        tried.append((n, label, x, model))
+
+    baseline = held_out(rows, x, _logistic())
+    total = sum(baseline.values())
+    counts = " ".join(f"{sum(r.corpus == c for r in rows):>5}" for c in corpora)
+    print("\nround 10, the form of the decision: right decisions held out (leave-one-corpus-out)")
+    print(f"  {'(questions)':<52}{counts} {len(rows):>6}")
+    print(f"  {'variant':<52}" + " ".join(f"{c[:5]:>5}" for c in corpora) + "  total  gain")
+    line("linear (what ships)", x, _logistic())
+    rng = np.random.default_rng(0)
+    noise = []
+    for i in range(30):  # how far a column of pure noise moves the total: the noise band
+        column = (rng.normal(size=len(rows)), rng.random(len(rows)), rng.random(len(rows)) < 0.3)
+        noise.append(sum(held_out(rows, np.column_stack([x, column[i % 3]]), _logistic()).values()))
+    band = f"{min(noise)} .. {max(noise)} (median {np.median(noise):.0f})"
+    print(f"  + a column of random numbers, 30 draws: {band}: a gain inside this is noise")
+    print("  (a) shallow boosted trees, monotonic in each feature's linear direction:")
+    for depth, rate, rounds, leaf, l2 in (
+        (1, 0.1, 200, 20, 1.0),
+        (2, 0.05, 200, 20, 1.0),
+        (2, 0.1, 100, 40, 5.0),
+        (3, 0.05, 200, 40, 5.0),
+    ):
+        label = f"depth {depth}, rate {rate}, {rounds} trees, leaf {leaf}, l2 {l2}"
+        line(label, x, _boosted(depth, rate, rounds, leaf, l2))
+    for rounds, depth, rate in ((20, 1, 0.05), (50, 2, 0.05), (50, 2, 0.1)):
+        line(
+            f"{rounds} trees, depth {depth}, rate {rate}, from the linear fit",
+            x,
+            _from_linear(rounds, depth, rate),
+        )
+    print("  (b) the linear fit plus pairwise products, spline curves or hinge terms:")
+    for i, j in combinations(range(7), 2):
+        if (i, j) != (5, 6):  # given and not given are never both 1
+            line(
+                f"x {FEATURES[i]} * {FEATURES[j]}",
+                np.column_stack([x, x[:, i] * x[:, j]]),
+                _logistic(),
+            )
+    products = np.column_stack([x, *(x[:, i] * x[:, j] for i, j in combinations(range(5), 2))])
+    line("all ten products of the continuous features", products, _logistic())
+    for k in range(5):
+        line(f"a spline curve for {FEATURES[k]}", x, _curves((k,), 10.0))
+    line("spline curves for all five (C 1)", x, _curves(range(5)))
+    for k in range(5):
+        for below in (True, False):
+            for q in (0.25, 0.5, 0.75):
+                side = "below" if below else "above"
+                label = f"hinge: {FEATURES[k]} {side} its {q:.0%} quantile"
+                line(label, x, lambda k=k, q=q, b=below: _Hinge(k, q, b))
+    print("  (c) features recentred on the corpus's own calibration questions:")
+    for how in (
+        "minus off-topic mean",
+        "minus midpoint",
+        "span off-topic..headings",
+        "z by off-topic spread",
+    ):
+        for k in range(5):
+            line(f"{how}: {FEATURES[k]}", _recentred(rows, x, refs, how, (k,)), _logistic())
+        line(f"{how}: all five", _recentred(rows, x, refs, how, tuple(range(5))), _logistic())
+    print("  (d) raw signals at decision time added to the fit:")
+    m = [r.measures for r in rows]
+    raw = {
+        **{name: np.array([r.signals[i] for r in rows]) for i, name in enumerate(SIGNALS)},
+        "the twins' similarity alone": np.array([v.twin_similarity for v in m]),
+        "the twins' place alone": np.array([v.twin_scaled for v in m]),
+        "the scaled cosine alone (without the twins)": np.array([v.scaled for v in m]),
+    }
+    for name, column in raw.items():
+        line(f"+ {name}", np.column_stack([x, column]), _logistic())
+    line("+ all of them", np.column_stack([x, *raw.values()]), _logistic())
+    # The best few again, fitted the other way (on the read sets too, or not): a real gain
+    # should survive a change of training rows that changes nothing about the evidence.
+    other = "fitted sets only" if FIT_READ else "fitted and read sets"
+    best = sorted(tried[1:], key=lambda t: -t[0])[:3]
+    baseline = held_out(rows, x, _logistic(), not FIT_READ)
+    total = sum(baseline.values())
+    print(f"  the best three again, weights fitted on the other corpora's {other}:")
+    line("linear (what ships)", x, _logistic(), not FIT_READ)
+    for _, label, features, model in best:
+        line(label, features, model, not FIT_READ)
+    # Without the shift from corpus to corpus: 5-fold over all rows, every corpus in training.
+    pooled = {"linear": _logistic(), "depth 2 boosted": _boosted(2, 0.05, 200, 20, 1.0)}
+    print(
+        "  not held out by corpus, 5-fold over all rows: "
+        + ", ".join(f"{name} {_pooled(rows, x, model)}" for name, model in pooled.items())
+    )
+    print("  the linear fit's held-out wrong decisions sit among rows of the other label:")
+    for c in corpora:
+        wrong, every = _neighbours(rows, x, c)
+        print(
+            f"    {c:<15} the 10 nearest rows of the other corpora (standardised features) "
+            f"share the label of its wrong decisions {wrong:.2f}, of all its rows {every:.2f}"
+        )
+
+
+def _neighbours(rows: Sequence[Row], x: np.ndarray, corpus: str) -> tuple[float, float]:
+    """How often the 10 nearest rows of the other corpora share a row's label, over the
+    corpus's held-out wrong decisions and over all its rows: near 1 where some form of the
+    features could tell, low where a wrong decision sits among rows of the other label."""
+    from sklearn.neighbors import NearestNeighbors
+
+    y = np.array([r.on_topic for r in rows])
+    mine = np.array([r.corpus == corpus for r in rows])
+    spread = x.std(0)
+    z = (x - x.mean(0)) / np.where(spread > 0, spread, 1.0)
+    weights = fit([r for r in fitted(rows) if r.corpus != corpus])
+    wrong = np.array([answers(r, weights) != r.on_topic for r in rows if r.corpus == corpus])
+    _, near = NearestNeighbors(n_neighbors=10).fit(z[~mine]).kneighbors(z[mine])
+    agree = (y[~mine][near] == y[mine][:, None]).mean(1)
+    return float(agree[wrong].mean()) if wrong.any() else float("nan"), float(agree.mean())
+
+
+def _pooled(rows: Sequence[Row], x: np.ndarray, model: Model) -> int:
+    """Right decisions when every corpus is in training (stratified 5-fold over all rows)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([r.on_topic for r in rows])
+    absent = np.array([bool(r.measures.absent) for r in rows])
+    strata = [f"{r.corpus} {r.on_topic}" for r in rows]
+    right = 0
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(x, strata):
+        said = model().fit(x[train], y[train]).predict_proba(x[test])[:, 1] >= 0.5
+        right += int(((said & ~absent[test]) == y[test]).sum())
+    return right

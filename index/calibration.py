@@ -62,11 +62,14 @@ corpus: a logistic regression fitted by `bench/abstention.py` on the fitted eval
 corpora in `bench/eval/` (knowledge, learning-paths, roadmap-sh, seeds), measured
 leave-one-corpus-out (fitted on three corpora, scored on the fourth); rerun it after changing the
 features, the templates or the eval sets and copy the weights it prints. Every round, and what was
-measured and not kept: bench/abstention_rounds.md. Held out (bench/abstention.py, issue 12 round 9,
-onnx-int8-v2; each corpus's fitted set and the five read rounds, 1,261 questions, weights fitted on
-the other corpora's fitted sets): knowledge 0.996, learning-paths 0.963, roadmap-sh 0.963, seeds
-0.945. On the blind round-9 sets (bench/eval/fresh6-*, 165 questions) with these weights: knowledge
-0.846, learning-paths 0.949, roadmap-sh 0.854, seeds 0.872 (the decision as it was before round 8:
+measured and not kept: bench/abstention_rounds.md. Why a linear sum: in round 10
+(`bench/abstention.py --variants`) boosted trees, products, splines, hinges, per-corpus recentring
+and raw ranking signals did no better held out (within a random column's noise, or worse). Held
+out (bench/abstention.py, round 10's run, onnx-int8-v2; each corpus's fitted set and the six read
+rounds, 1,426 questions, weights fitted on the other corpora's fitted sets): knowledge 0.978,
+learning-paths 0.962, roadmap-sh 0.953, seeds 0.934. On the blind round-9 sets
+(bench/eval/fresh6-*, 165 questions, read since) with these weights: knowledge 0.846,
+learning-paths 0.949, roadmap-sh 0.854, seeds 0.872 (the decision as it was before round 8:
 0.872, 0.923, 0.854, 0.821).
 
 The corpus scale, the twins and the leftovers are cached in `<index home>/calibration.json`
