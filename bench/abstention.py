@@ -15,7 +15,7 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
 - per corpus and per question kind: questions, hit@5, MRR@10 (file level), abstention accuracy,
   on-topic questions refused and off-topic questions answered;
 - the eval sets are the fitted ones (bench/eval/<corpus>.yaml) and the READ rounds' sets
-  (fresh-, fresh2-, fresh3-, fresh4-<corpus>.yaml: report-only once, scored and read many
+  (fresh-, ..., fresh6-<corpus>.yaml: report-only once, scored and read many
   times since, so no longer blind); every corpus is scored held out on both. The weights are
   fitted on the fitted sets only, or on both (FIT_READ); both fits are printed side by side;
 - the weights fitted on all corpora (what index/calibration.py ships), with their in-sample

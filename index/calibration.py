@@ -37,7 +37,7 @@ of evidence, each measured against the corpus the question is asked of:
    questions: the headings, and one sentence of each of up to 150 passages asked as a question
    (index/detail_sentences.py: what a fair question about one detail of a long passage leaves).
    The same calibration runs give the references; `leftover` > 0 reads like off-topic.
-5. **A technology the corpus never mentions.** `index/technologies.txt` (written by us: ~250
+5. **A technology the corpus never mentions.** `index/technologies.txt` (written by us: ~360
    names across web, mobile, data, ops, languages, office and design tools, no ordinary English
    words) minus the names this corpus uses (every word of the name in its vocabulary) is, for
    this corpus, a list of things it cannot explain. A question naming one ("a helm chart",
@@ -212,7 +212,7 @@ class Calibration:
     def absent(self, checked: Checked) -> str:
         """The first bundled technology the question names that this corpus never mentions
         (a word of the name it does not use), or ""."""
-        if self._absent is None:  # ~250 names, a few stems each: once per snapshot
+        if self._absent is None:  # ~360 names, a few stems each: once per snapshot
             absent: dict[str, list[tuple[str, ...]]] = {}
             for name in technologies():
                 if not all(self.speller.knows(w) for w in name):
