@@ -25,11 +25,15 @@ degree is a background, not a question about degree requirements. `asking` split
 into clauses (at punctuation, a conjunction, or the interrogative that opens the ask) and blanks
 those that state a background: a first-person statement ("I have ...", "I'm already a support
 engineer", "my degree is in ...") or a bare background phrase ("as a self-taught dev", "with a
-CS degree", "coming from support", "career switcher here"), unless the clause still asks ("I
-need a degree?", "I wonder whether ...", "with only a history degree", "I have no degree": a
-lack is read as a question about the requirement). So "do I need a degree", "is a degree
-required" and "without a degree, how long ..." still ask for a degree. Only the families are
-read from the blanked question; every other feature reads the whole question.
+CS degree", "for someone with a masters", "career switcher here"), unless the clause still asks
+("I need a degree?", "I wonder whether ...", "with only a history degree", "I have no degree": a
+lack is read as a question about the requirement). The families a background is made of (marked
+`stated: background`: a degree, pay, a visa or residence, legal training, a job) are read from
+the blanked question; so "do I need a degree", "is a degree required" and "without a degree,
+how long ..." still ask for a degree. Events stay asked wherever they are said ("I have an
+interview tomorrow, how do I prepare" asks for interview advice), and a question that only
+states ("my salary is too low for a data engineer") asks what it states. Every other feature of
+the decision reads the whole question.
 
 Given, but where (round 10). A family marked `where: shown` (the duration) is also given by the
 best three passages of any file, what an answer shows: "I'm already a support engineer aiming
@@ -62,7 +66,7 @@ _ASPECTS = "aspects.txt"
 # Where one clause of a question ends and the next begins: punctuation, a conjunction, or the
 # interrogative that opens the ask ("I have a stats degree how many months ..." has two).
 _CLAUSE_END = re.compile(
-    r"[,.;:!?()]+|\s(?:and|but|so|though|although|because)\s|\s-+\s"
+    r"[,.;:!?()]+|\s(?:and|but|so|though|although|because)\s|\s(?:-+|–|—)\s|[–—]"
     r"|(?=\b(?:how|what|which|when|where|why|who|whom)\b)"
     r"|(?=\b(?:do|does|can|could|should|will|would|is|are|am|must) "
     r"(?:i|you|we|they|one|it|there|someone)\b)"
@@ -71,17 +75,19 @@ _CLAUSE_END = re.compile(
 # degree", "I'm paid well now", "my degree is in physics") or a bare background phrase ("as a
 # self-taught dev", "with a CS degree", "coming from support").
 _STATES = re.compile(
-    r"\s*(?:(?:i|i've|ive|i'm|im|i am|i'd|we|we're|we've|my|our|currently|already)\b"
-    r"|(?:as an?|with (?:my|a|an|our)|coming from|having|being|after (?:my|a|an))\b"
+    r"\s*(?:(?:i|i've|ive|i'm|im|i am|we|we're|we've|my|our|currently|already)\b"
+    r"|(?:as (?:an?|someone|somebody)|with (?:my|a|an|our)|coming from|having|being"
+    r"|after (?:my|a|an)|for (?:someone|somebody|a person|people) (?:with|who))\b"
     r"|[\w' -]+ here\s*$)"
 )
 # ... unless it asks all the same: "I need a degree?", "I wonder whether a bootcamp counts",
-# "with only a history degree", "I'm thinking of a masters".
+# "with only a history degree", "I'm thinking of a masters", "I'm applying to masters programs".
 _STILL_ASKS = re.compile(
     r"\b(?:need|needs|needed|require\w*|necessary|mandatory|without|whether|if|wonder\w*|"
     r"want|wants|should|must|worth|enough|counts?|accepted|instead|better|only|just|"
     r"thinking|considering|planning|plan|hoping|trying|looking|going to|gonna|ask|asking|"
-    r"know|sure|help|tell|no|not|don't|dont|never|haven't|havent|lack\w*)\b"
+    r"know|sure|help|tell|no|not|don't|dont|never|haven't|havent|lack\w*|curious|interested|"
+    r"unsure|confused|question|love|like|hope|going|apply\w*|about to|deciding|choosing)\b"
 )
 # A Markdown link or image: its title names another page, not what this passage says.
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|https?://\S+")
@@ -96,6 +102,7 @@ class Family:
     ask: tuple[re.Pattern[str], ...]
     give: tuple[re.Pattern[str], ...]
     shown: bool = False  # evidence from every passage the answer shows, not the best file's only
+    background: bool = False  # a clause stating the learner's background does not ask for it
 
     def asked_by(self, question: str) -> bool:
         """Whether the lower-case `question` asks for this."""
@@ -112,11 +119,13 @@ def families() -> tuple[Family, ...]:
     found: list[Family] = []
     fields: dict[str, list[re.Pattern[str]]] = {"ask": [], "give": []}
     head: tuple[str, str] | None = None
-    shown = False
+    flags: set[str] = set()
+    options = {"where": ("shown", "best file"), "stated": ("background", "asked")}
 
     def close() -> None:
         if head is not None:
-            found.append(Family(*head, tuple(fields["ask"]), tuple(fields["give"]), shown))
+            ask, give = tuple(fields["ask"]), tuple(fields["give"])
+            found.append(Family(*head, ask, give, "shown" in flags, "background" in flags))
 
     for line in bundled_lines(_ASPECTS):
         kind, _, value = line.partition(":")
@@ -126,9 +135,9 @@ def families() -> tuple[Family, ...]:
             name, _, what = value.partition("|")
             head = (name.strip(), what.strip())
             fields = {"ask": [], "give": []}
-            shown = False
-        elif kind == "where" and head is not None and value in ("shown", "best file"):
-            shown = value == "shown"
+            flags = set()
+        elif head is not None and value in options.get(kind, ()):
+            flags.add(value)
         elif kind in fields and head is not None:
             fields[kind].append(re.compile(value))
         else:
@@ -178,9 +187,10 @@ NOTHING_ASKED = Aspect()
 
 
 def asking(question: str) -> str:
-    """The lower-case `question` with the clauses that state the learner's background blanked:
-    "I have a stats degree, how many months is the path for me" asks for a duration only; "do I
-    need a degree" and "without a degree, how long ..." still ask for a degree."""
+    """The lower-case `question` with the clauses that state the learner's background blanked
+    (the whole question when nothing else is left): in "I have a stats degree, how many months
+    is the path for me" only the months are asked; "do I need a degree" and "without a degree,
+    how long ..." are left whole."""
     text = question.lower()
     out: list[str] = []
     start = 0
@@ -192,15 +202,19 @@ def asking(question: str) -> str:
         if end is not None:
             out.append(end.group())
             start = end.end()
-    return "".join(out)
+    left = "".join(out)
+    # All statement ("my salary is too low for a data engineer"): its ask is in the statement.
+    return left if re.search(r"\w", left) else text
 
 
 def aspect(question: str, passage: str, shown: str = "") -> Aspect:
     """What `question` asks for, and which of it `passage` (display text) does not give;
     `shown` is what the answer shows besides (other files' passages), evidence for the families
-    marked `where: shown` only."""
-    text = asking(question)
-    asked = [f for f in families() if f.asked_by(text)]
+    marked `where: shown` only. A family marked `stated: background` is asked for only outside
+    the clauses that state the learner's background (`asking`)."""
+    text = question.lower()
+    stated_away = asking(question)
+    asked = [f for f in families() if f.asked_by(stated_away if f.background else text)]
     if not asked:
         return NOTHING_ASKED
     said = evidence(passage)

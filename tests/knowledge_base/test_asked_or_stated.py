@@ -41,9 +41,15 @@ DEGREE = "degree or education requirement"
         "with a CS degree, how many months does the path take",
         "my degree is in economics, how long is the data science path",
         "I've got a masters in biology and how long would the path take me",
+        "as someone with a CS degree, how long is the data science path",
+        "for someone with a masters, how long is the path",
+        "I studied law — how long will the data science path take",
+        "former lawyer here: how long is the path",
+        "I earn well as a nurse but how long does the path take",
+        "I live abroad on a work visa, how many months is the path",
     ],
 )
-def test_a_stated_degree_does_not_ask_for_one(question: str) -> None:
+def test_a_stated_background_does_not_ask_for_it(question: str) -> None:
     found = aspect(question, MONTHS)
     assert found.asked == ("a duration",)
     assert found.score == 1.0
@@ -76,6 +82,13 @@ def test_other_stated_backgrounds_are_not_asked_for() -> None:
     assert aspect("I live abroad, how many months is the path", MONTHS).asked == ("a duration",)
     negotiate = aspect("I got a job offer, how do I negotiate it", OVERVIEW)
     assert negotiate.asked == ("negotiation or promotion advice",)
+    # A background is made of a degree, pay, residence, legal training, a job ...
+    assert aspect("I'm 35 with a law degree, is it too late to learn data science", "").score == 0
+    # ... an event is not: the interview is what is asked about.
+    interview = aspect("I have an interview tomorrow, how do I prepare", OVERVIEW)
+    assert interview.asked == ("interview advice",)
+    # A question that only states asks what it states.
+    assert aspect("my salary is too low for a data engineer", OVERVIEW).asked == ("a word on pay",)
     # A question about law after a stated contract still asks about law.
     legal = aspect("my contract has a non-compete, is it enforceable", OVERVIEW)
     assert legal.asked == ("legal terms",)
