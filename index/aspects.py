@@ -26,8 +26,10 @@ into clauses (at punctuation, a conjunction, or the interrogative that opens the
 those that state a background: a first-person statement ("I have ...", "I'm already a support
 engineer", "my degree is in ...") or a bare background phrase ("as a self-taught dev", "with a
 CS degree", "for someone with a masters", "career switcher here"), unless the clause still asks
-("I need a degree?", "I wonder whether ...", "with only a history degree", "I have no degree": a
-lack is read as a question about the requirement). The families a background is made of (marked
+("I need a degree?", "I wonder whether ...", "with only a history degree"). A stated lack ("I
+have no degree") is background when the question asks for something besides ("..., how long is
+the path for me") and the question itself otherwise ("..., can I become a data engineer"). The
+families a background is made of (marked
 `stated: background`: a degree, pay, a visa or residence, legal training, a job) are read from
 the blanked question; so "do I need a degree", "is a degree required" and "without a degree,
 how long ..." still ask for a degree. Events stay asked wherever they are said ("I have an
@@ -86,9 +88,13 @@ _STILL_ASKS = re.compile(
     r"\b(?:need|needs|needed|require\w*|necessary|mandatory|without|whether|if|wonder\w*|"
     r"want|wants|should|must|worth|enough|counts?|accepted|instead|better|only|just|"
     r"thinking|considering|planning|plan|hoping|trying|looking|going to|gonna|ask|asking|"
-    r"know|sure|help|tell|no|not|don't|dont|never|haven't|havent|lack\w*|curious|interested|"
-    r"unsure|confused|question|love|like|hope|going|apply\w*|about to|deciding|choosing)\b"
+    r"know|sure|help|tell|curious|interested|unsure|confused|question|love|like|hope|going|"
+    r"apply\w*|about to|deciding|choosing)\b"
 )
+# A lack ("I have no degree", "I don't live in the US") asks about the requirement when nothing
+# else is asked ("I have no degree, can I become a data engineer"), not when something is ("I
+# have no degree, how long is the path for me").
+_LACKS = re.compile(r"\b(?:no|not|don't|dont|never|haven't|havent|lack\w*|without)\b")
 # A Markdown link or image: its title names another page, not what this passage says.
 _LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|https?://\S+")
 
@@ -186,11 +192,12 @@ class Aspect:
 NOTHING_ASKED = Aspect()
 
 
-def asking(question: str) -> str:
+def asking(question: str, lacks: bool = False) -> str:
     """The lower-case `question` with the clauses that state the learner's background blanked
     (the whole question when nothing else is left): in "I have a stats degree, how many months
     is the path for me" only the months are asked; "do I need a degree" and "without a degree,
-    how long ..." are left whole."""
+    how long ..." are left whole. With `lacks`, a stated lack ("I have no degree") is blanked
+    too."""
     text = question.lower()
     out: list[str] = []
     start = 0
@@ -198,6 +205,7 @@ def asking(question: str) -> str:
         stop = len(text) if end is None else end.start()
         clause = text[start:stop]
         stated = _STATES.match(clause) is not None and not _STILL_ASKS.search(clause)
+        stated = stated and (lacks or not _LACKS.search(clause))
         out.append(" " * len(clause) if stated else clause)
         if end is not None:
             out.append(end.group())
@@ -213,8 +221,12 @@ def aspect(question: str, passage: str, shown: str = "") -> Aspect:
     marked `where: shown` only. A family marked `stated: background` is asked for only outside
     the clauses that state the learner's background (`asking`)."""
     text = question.lower()
-    stated_away = asking(question)
-    asked = [f for f in families() if f.asked_by(stated_away if f.background else text)]
+
+    def read(stated_away: str) -> list[Family]:
+        return [f for f in families() if f.asked_by(stated_away if f.background else text)]
+
+    # A stated lack is background only when the question asks for something besides.
+    asked = read(asking(question, lacks=True)) or read(asking(question))
     if not asked:
         return NOTHING_ASKED
     said = evidence(passage)

@@ -47,6 +47,7 @@ DEGREE = "degree or education requirement"
         "former lawyer here: how long is the path",
         "I earn well as a nurse but how long does the path take",
         "I live abroad on a work visa, how many months is the path",
+        "I have no degree, how long is the path for me",
     ],
 )
 def test_a_stated_background_does_not_ask_for_it(question: str) -> None:
@@ -63,7 +64,7 @@ def test_a_stated_background_does_not_ask_for_it(question: str) -> None:
         "is a statistics degree required for data science",
         "without a degree, how many months is the path",
         "can I become a data scientist with only a history degree",
-        "I have no degree, how long is the path for me",
+        "I don't have a degree, can I still become a data scientist",
         "I wonder whether a bootcamp counts as a degree",
         "I have a degree but do I need a masters",
     ],
