@@ -226,7 +226,8 @@ def aspect(question: str, passage: str, shown: str = "") -> Aspect:
         return [f for f in families() if f.asked_by(stated_away if f.background else text)]
 
     # A stated lack is background only when the question asks for something besides.
-    asked = read(asking(question, lacks=True)) or read(asking(question))
+    strict, lax = asking(question), asking(question, lacks=True)
+    asked = read(strict) if lax == strict else read(lax) or read(strict)
     if not asked:
         return NOTHING_ASKED
     said = evidence(passage)
