@@ -20,11 +20,13 @@ them from each corpus, seeded and deterministic, never edited by hand:
 
 It prints, per corpus and per source, the share of fair probes answered (and their hit@5 by
 file) and of near-miss probes refused by the decision index/calibration.py ships
-(`Calibration.decide`, its shipped weights); `--show` lists every wrong decision with its
-evidence. A change to the decision is judged by running it before and after (the probes are the
-same: seeded, drawn from the indexed corpora). `--seed` draws another probe: a form chosen on one
-seed is reported on another. The indexes are bench/abstention.py's (bench/out/abstention); round
-10 of bench/abstention_rounds.md has the figures and the variants measured with it.
+(`Calibration.decide`, its shipped weights) and, side by side, by the decision before round 10
+(the named-technology rule read on the corrected question only); `--show` lists every wrong
+decision with its evidence. Another change to the decision is judged by running this before and
+after it (the probes are the same: seeded, drawn from the indexed corpora). `--seed` draws
+another probe: a form chosen on one seed is reported on another. The indexes are
+bench/abstention.py's (bench/out/abstention); round 10 of bench/abstention_rounds.md has the
+figures and the variants measured with it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import random
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +194,7 @@ def near_misses(
 class Scored:
     probe: Probe
     answered: bool
+    before: bool  # the decision before round 10: the technology rule on the corrected text only
     hit5: bool
     explain: str
 
@@ -204,8 +207,13 @@ def score(name: str, probes: list[Probe], kb: KnowledgeBase) -> Iterator[Scored]
         query = query_vector(embedder, checked)
         hits = rank(snap, query, checked.text, ranking, limit=50)
         decision = cal.decide(checked, hits, query)
+        # Before round 10 the rule read the corrected question only (the speller's "state"
+        # for "stata"); the fitted features are the same either way.
+        as_corrected = cal.absent(replace(checked, question=checked.text))
+        before = bool(hits) and not as_corrected
+        before = before and calibration.decide(cal.measure(checked, hits, query).features()) >= 0.5
         hit5 = bool(p.relevant & set(file_ranking(hits)[:5]))
-        yield Scored(p, decision.answered, hit5, decision.explain())
+        yield Scored(p, decision.answered, before, hit5, decision.explain())
 
 
 def main() -> int:
@@ -228,7 +236,7 @@ def main() -> int:
         cal = calibration.for_snapshot(kb.snapshot, kb.embedder, kb.ranking, config.home)
         spellers[name] = cal.speller
         fair[name] = fair_probes(kb.snapshot, cal.speller, args.per_corpus, args.seed)
-    print(f"{'corpus':<15} {'probes':<13} {'n':>4} | right | fair hit@5")
+    print(f"{'corpus':<15} {'probes':<13} {'n':>4} | before | after | fair hit@5")
     wrong: list[tuple[str, Scored]] = []
     for name in names:
         if args.corpus and name not in args.corpus:
@@ -254,9 +262,12 @@ def main() -> int:
             if not sub:
                 continue
             fair_group = bool(sub[0].probe.relevant)
-            right = sum(r.answered == fair_group for r in sub)
+            right = sum(r.answered == fair_group for r in sub) / len(sub)
+            right_before = sum(r.before == fair_group for r in sub) / len(sub)
             hits = f"{sum(r.hit5 for r in sub) / len(sub):.3f}" if fair_group else ""
-            print(f"{name:<15} {label:<13} {len(sub):>4} | {right / len(sub):.3f} | {hits}")
+            print(
+                f"{name:<15} {label:<13} {len(sub):>4} | {right_before:.3f}  | {right:.3f} | {hits}"
+            )
         wrong += [(name, r) for r in rows if r.answered != bool(r.probe.relevant)]
     if args.show:
         print("\nwrong decisions (after):")
