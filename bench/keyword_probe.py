@@ -8,10 +8,12 @@ them from each corpus, seeded and deterministic, never edited by hand:
 
 - fair probes: phrases a passage uses, asked bare in lower case as a learner types them, with
   every file that uses the phrase as the answer. Four sources, sampled in turn: link texts and
-  short list items of 1-3 words, capitalised names in mid-sentence (1-3 words), and adjacent
-  pairs of distinctive words (neither among the ~600 commonest English words, their summed IDF
-  in the corpus's top quarter of the passage's pairs). A phrase must have a word outside the
-  commonest English ones and be used by at most two files (a look-up names one place);
+  short list items of 1-3 words; capitalised names in mid-sentence (1-3 words); adjacent pairs
+  of distinctive words (neither among the ~600 commonest English words, their summed IDF in the
+  top quarter of the line's pairs); the two or three distinctive words of highest IDF of one
+  sentence, in any order ("bay area ml jobs"; a file answers when one of its passages uses all
+  of them). A phrase must have a word outside the commonest English ones and be used by at most
+  two files (a look-up names one place);
 - near-miss probes, as many: half a distinctive word of the corpus paired with a bundled
   technology (index/technologies.txt) the corpus never names ("pipelines svelte"), half a fair
   phrase of ANOTHER corpus whose words no single passage of this one uses together (some of
@@ -111,8 +113,8 @@ def _candidates(text: str, speller: Speller) -> dict[str, list[tuple[str, ...]]]
             cut = sorted(score.values())[3 * len(score) // 4]
             found["pair"] += [p for p in pairs if score[p] >= cut]
         for sentence in _SENTENCE_END.split(line):
-            # Two or three of a sentence's distinctive words, in order, not side by side: "bay
-            # area ml jobs" for "... ML jobs in the Bay Area ...".
+            # Two or three of a sentence's distinctive words, rarest first, wherever they
+            # stand: "bay area ml jobs" for "... ML jobs in the Bay Area ...".
             rare = [w for w in words(_MARKUP.sub(" ", sentence)) if w.isalpha() and len(w) > 2]
             rare = [w for w in dict.fromkeys(rare) if not is_common(w)]
             if len(rare) >= 3:
@@ -152,7 +154,14 @@ def fair_probes(snapshot: Snapshot, speller: Speller, n: int, seed: int = SEED) 
         typed = list(rng.choice(found))
         text = " ".join(typed)
         phrase = stems(typed)
-        relevant = frozenset(f for f, seqs in files.items() if any(_uses(s, phrase) for s in seqs))
+        if source == "sentence":  # the words anywhere in one passage
+            relevant = frozenset(
+                f for f, seqs in files.items() if any(set(phrase) <= set(s) for s in seqs)
+            )
+        else:  # the phrase itself
+            relevant = frozenset(
+                f for f, seqs in files.items() if any(_uses(s, phrase) for s in seqs)
+            )
         if text not in out and 1 <= len(relevant) <= 2:
             out[text] = Probe(text, source, relevant)
     return list(out.values())
