@@ -41,7 +41,8 @@ of evidence, each measured against the corpus the question is asked of:
    names across web, mobile, data, ops, languages, office and design tools, no ordinary English
    words) minus the names this corpus uses (every word of the name in its vocabulary) is, for
    this corpus, a list of things it cannot explain. A question naming one ("a helm chart",
-   "svelte stores") is not covered however close the passages come: confidence 0, and
+   "svelte stores"; as typed or as corrected: the speller reads "stata" as "state") is not
+   covered however close the passages come: confidence 0, and
    `explain()` names it. A rule, not a weight (a fitted weight learned nothing held out).
 6. **How much of the question the best passage names** (index/wording.py `coverage`): the
    share of its words (everyday ones the corpus lacks too), weighted by `Speller.weight`, that
@@ -218,11 +219,13 @@ class Calibration:
                 if not all(self.speller.knows(w) for w in name):
                     absent.setdefault(name[0], []).append(name)
             self._absent = absent
-        asked = words(checked.text)
-        for i, word in enumerate(asked):
-            for name in self._absent.get(word, ()):
-                if tuple(asked[i : i + len(name)]) == name:
-                    return " ".join(name)
+        # As typed too: the speller reads a rare name it lacks as a corpus word ("stata" ->
+        # "state", "metabase" -> "meta base"), but a bundled name typed exactly is that name.
+        for asked in (words(checked.text), words(checked.question)):
+            for i, word in enumerate(asked):
+                for name in self._absent.get(word, ()):
+                    if tuple(asked[i : i + len(name)]) == name:
+                        return " ".join(name)
         return ""
 
     def check(self, question: str) -> Checked:
