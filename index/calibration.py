@@ -56,6 +56,10 @@ of evidence, each measured against the corpus the question is asked of:
    pay figure, a degree, legal terms ... in the best file's passages among the best five:
    `given` and `not_given` (0/1; both 0 for the many questions that ask for none of them).
 
+Items 2-7 describe the question; for one that states the learner's background first ("I have a
+CS degree, how long will the path take me") they are measured on its asked part, while ranking and
+item 1 read the whole question (index/stated.py; `explain()` says "judged on: ...").
+
 `confidence = sigmoid(BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER *
 leftover + W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic_share + W_GIVEN * given +
 W_NOT_GIVEN * not_given)`; it answers when confidence >= 0.5. The weights are the same for every
@@ -118,6 +122,7 @@ from index.documents import Chunk, Hit
 from index.leftover import Leftovers, PassageVectors, leftovers
 from index.spelling import FORMAT as SPELLER_FORMAT
 from index.spelling import Checked, Speller, per_billion, words
+from index.stated import judged
 from index.wording import coverage, shared
 
 if TYPE_CHECKING:
@@ -126,15 +131,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fitted by bench/abstention.py on the four fitted sets (round 10; held-out figures: its output).
-BIAS = -0.79
-W_SCALED = 10.00
-W_UNKNOWN = -7.05
-W_LEFTOVER = -5.25
-W_COVERAGE = 3.99
-W_OFF_TOPIC_WORDS = -2.88
-W_GIVEN = 1.60  # index/aspects.py: the passage gives what the question asks for
-W_NOT_GIVEN = -3.70  # ... or does not
+# Fitted by bench/abstention.py on the four fitted sets (round 10, after index/stated.py).
+BIAS = -0.77
+W_SCALED = 9.88
+W_UNKNOWN = -7.13
+W_LEFTOVER = -5.30
+W_COVERAGE = 4.03
+W_OFF_TOPIC_WORDS = -2.96
+W_GIVEN = 1.62  # index/aspects.py: the passage gives what the question asks for
+W_NOT_GIVEN = -3.67  # ... or does not
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
@@ -171,6 +176,7 @@ class Measures:
     off_topic_share: float = 0.0  # index/wording.py `shared` with the off-topic questions
     off_topic_words: tuple[str, ...] = ()
     aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best file's passages give
+    judged_on: str = ""  # the asked part, when a stated background was left out (index/stated.py)
 
     def features(self) -> tuple[float, ...]:
         """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
@@ -243,9 +249,13 @@ class Calibration:
         return sum(weights[w] for w in checked.unknown) / total if total > 0 else 0.0
 
     def measure(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Measures:
-        """The evidence for a question; `query` is its vector as ranked (encoded if None)."""
+        """The evidence for a question; `query` is its vector as ranked (encoded if None). A
+        stated background is left out of what describes the question (index/stated.py)."""
         if query is None:
             query = query_vector(self._embedder, checked)
+        whole, checked = checked, judged(checked)
+        if checked is not whole:  # one more encode, for a question that states a background
+            query = self._embedder.encode([checked.text])[0]
         twin_similarity, twin_scaled = self.twins.near(query)
         best = self._passages.vector(hits[0].chunk.key) if hits else None
         # Every word as asked, everyday ones the corpus lacks too: "who won the football world
@@ -263,7 +273,8 @@ class Calibration:
             coverage(weights, hits[0].chunk.lexical_text) if hits else 0.0,
             share,
             off_topic_words,
-            asked_of(checked.text, hits, _TOP),
+            asked_of(whole.text, hits, _TOP),
+            checked.text if checked is not whole else "",
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -285,7 +296,7 @@ class Calibration:
             best_cosine(hits),
             measures.scaled,
             measures.unknown_share,
-            checked.unknown,
+            judged(checked).unknown,  # those of the asked part (index/stated.py)
             measures.twin_similarity,
             features[0],
             measures.leftover,
@@ -293,8 +304,13 @@ class Calibration:
             measures.coverage,
             measures.off_topic_words,
             measures.off_topic_share,
-            measures.aspect.explain(),
+            "; ".join(filter(None, (measures.aspect.explain(), judged_on(measures)))),
         )
+
+
+def judged_on(measures: Measures) -> str:
+    """ "judged on: <asked part>" for `Decision.explain` when a stated background was left out."""
+    return f"judged on: {measures.judged_on}" if measures.judged_on else ""
 
 
 def speller_text(chunk: Chunk) -> str:
