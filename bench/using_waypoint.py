@@ -73,12 +73,20 @@ def load() -> list[Question]:
 def expected_section(command: str) -> str:
     """The start of the article's section title that answers a question about `command`."""
     if command.startswith("/"):
-        return command.split()[0] + ":"  # a subcommand lives in its group's section
+        return command.split()[0]  # a subcommand lives in its group's section
     if command.startswith("waypoint "):
         return "Using Waypoint in a terminal"
     if command == "Waypoint":
         return "What Waypoint does"
     return command  # a context menu: "Ask Waypoint (message menu)"
+
+
+def right_section(question: Question, section: str) -> bool:
+    """Whether the first passage's section (its heading trail) is the expected command's."""
+    top = section.split(" › ")[0]  # a subcommand's trail starts with its group
+    return top.split(":")[0].strip() == expected_section(question.command) or (
+        not question.command.startswith("/") and top.startswith(expected_section(question.command))
+    )
 
 
 def ask(questions: list[Question], knowledge: Path, data: Path) -> list[Outcome]:
@@ -121,7 +129,7 @@ def summary(questions: list[Question], outcomes: list[Outcome], part: str) -> st
     on = [(q, o) for q, o in pairs if q.on_topic]
     off = [o for q, o in pairs if not q.on_topic]
     answered = sum(o.answered for _, o in on)
-    right = sum(o.section.startswith(expected_section(q.command)) for q, o in on)
+    right = sum(right_section(q, o.section) for q, o in on)
     refused = sum(not o.answered for o in off)
     accuracy = (answered + refused) / len(pairs)
     return (
@@ -134,10 +142,7 @@ def summary(questions: list[Question], outcomes: list[Outcome], part: str) -> st
 def show(questions: list[Question], outcomes: list[Outcome]) -> None:
     """Every question with its decision and first section (the probe is not blind)."""
     for q, o in zip(questions, outcomes, strict=True):
-        if q.on_topic:
-            ok = o.answered and o.section.startswith(expected_section(q.command))
-        else:
-            ok = not o.answered
+        ok = (o.answered and right_section(q, o.section)) if q.on_topic else not o.answered
         mark = "ok " if ok else "BAD"
         decision = "answered" if o.answered else "refused "
         print(f"  {mark} {q.part} {decision} {o.confidence:.2f} {q.q!r} -> {o.section[:50]!r}")

@@ -44,11 +44,21 @@ Type `/` in a channel to see its commands; the sections below list each one.
 
 AnyCommand = app_commands.Command | app_commands.Group | app_commands.ContextMenu  # type: ignore[type-arg]
 
+# The key of a command's `extras` holding what a learner would use it for ("Use it to ..."):
+# the description must fit Discord's 100 characters, this text need not.
+HELP = "help"
+
 
 def _sentence(text: str) -> str:
     text = text.strip()
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "?", "!", ")")) else f"{text}."
+
+
+def _help(command: AnyCommand) -> str:
+    """What a learner would use the command for, in their words (`extras["help"]`), or ""."""
+    text = command.extras.get(HELP)
+    return f"{_sentence(text)} " if isinstance(text, str) and text.strip() else ""
 
 
 def _options(command: app_commands.Command) -> str:  # type: ignore[type-arg]
@@ -59,28 +69,41 @@ def _options(command: app_commands.Command) -> str:  # type: ignore[type-arg]
     return f" Options: {' '.join(described)}" if described else ""
 
 
-def _command_line(command: app_commands.Command) -> str:  # type: ignore[type-arg]
-    return f"- `/{command.qualified_name}`: {_sentence(command.description)}{_options(command)}"
+def _subsection(command: app_commands.Command) -> str:  # type: ignore[type-arg]
+    return (
+        f"### /{command.qualified_name}\n\n{_sentence(command.description)} "
+        f"{_help(command)}Type `/{command.qualified_name}`.{_options(command)}\n"
+    )
 
 
 def _section(command: AnyCommand) -> str:
     if isinstance(command, app_commands.ContextMenu):
         return (
             f"## {command.name} (message menu)\n\n"
-            f"Right-click a message (or long-press it on a phone), open **Apps** and choose "
-            f"**{command.name}**: Waypoint answers that message's text as a question.\n"
+            f"{_help(command)}Right-click a message (or long-press it on a phone), open **Apps** "
+            f"and choose **{command.name}**: Waypoint answers that message's text as a question.\n"
         )
     if isinstance(command, app_commands.Group):
-        lines = [
-            _command_line(sub)
+        # One subsection per subcommand: each is a passage of its own, so "how do I skip a
+        # module" finds `/plan done` and not the whole group's text diluted by the others.
+        subs = [
+            _subsection(sub)
             for sub in command.walk_commands()
             if isinstance(sub, app_commands.Command)
         ]
-        return f"## /{command.name}: {_sentence(command.description)}\n\n" + "\n".join(lines) + "\n"
+        # The group's heading is its name alone: every subsection's passage starts with its
+        # heading trail, and the group's description there would outweigh the subcommand's
+        # own words ("streak" twice in every /remind passage drew "how can I see my streak").
+        names = ", ".join(f"`/{sub.qualified_name}`" for sub in command.walk_commands())
+        intro = (
+            f"## /{command.name}\n\n{_sentence(command.description)} {_help(command)}"
+            f"Its commands: {names}.\n"
+        )
+        return intro + "".join(f"\n{s}" for s in subs)
     return (
-        f"## /{command.name}: {_sentence(command.description)}\n\n"
-        f"Type `/{command.name}` in a channel of this server and pick it from the list: "
-        f"{_sentence(command.description)}{_options(command)}\n"
+        f"## /{command.name}\n\n{_sentence(command.description)} "
+        f"{_help(command)}Type `/{command.name}` in a channel of this server and pick it from "
+        f"the list.{_options(command)}\n"
     )
 
 
