@@ -7,6 +7,26 @@ parser, so it cannot drift: a test regenerates it and fails when the committed f
 
 Regenerate after changing a command: `python -m bot.discord.help_article` (`--check` only
 compares).
+
+A learner asks "how can I see my streak", not "/progress": so each command carries, beside its
+description (Discord shows at most 100 characters), what a learner would use it for, in their
+words, in `extras["help"]` ("Use it to see your streak and your progress so far: ..."), and
+its section says it. Each subcommand is a passage of its own (`### /plan done`) and headings
+name the command alone: a group's description in every subcommand's heading trail outweighed
+the subcommand's own words ("streak" twice in each /remind passage drew "how can I see my
+streak"). No ranking rule knows this article; it is ranked like any other.
+
+Measured by `bench/using_waypoint.py --before 6de439d` (one run; bench/eval/using-waypoint.yaml,
+53 questions; part A tuned the wording, part B is the result), before -> after:
+- part A: on-topic answered 17/17 -> 17/17, first passage in the right command's section
+  9/17 -> 14/17, bot-adjacent requests refused 5/8 -> 4/8;
+- part B: on-topic answered 15/19 -> 18/19, right section first 13/19 -> 13/19 (now the
+  subcommand's own passage: `/plan › /plan show`), bot-adjacent requests refused 6/9 -> 6/9.
+Requests whose words are a command's still pass: "can the bot play music in a voice channel"
+meets `/config study-room` ("Log time in a voice channel"); the decision (index/calibration.py)
+weighs that evidence, not this article. bench/abstention.py, knowledge held out: 263/269 ->
+261/269: two ML questions at the threshold flip with the calibration's samples of headings and
+sentences (changing two words of one help text, `/config study-room`, moved one of them).
 """
 
 from __future__ import annotations
