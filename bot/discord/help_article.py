@@ -50,7 +50,7 @@ tags: [waypoint, bot, commands, help]
 ---
 
 <!-- Generated from the bot's command tree by `python -m bot.discord.help_article`; do not
-edit by hand: change the command's description instead. -->
+edit by hand: change the command's description or its `extras["help"]` instead. -->
 """
 
 _INTRO = """\
