@@ -7,6 +7,26 @@ parser, so it cannot drift: a test regenerates it and fails when the committed f
 
 Regenerate after changing a command: `python -m bot.discord.help_article` (`--check` only
 compares).
+
+A learner asks "how can I see my streak", not "/progress": so each command carries, beside its
+description (Discord shows at most 100 characters), what a learner would use it for, in their
+words, in `extras["help"]` ("Use it to see your streak and your progress so far: ..."), and
+its section says it. Each subcommand is a passage of its own (`### /plan done`) and headings
+name the command alone: a group's description in every subcommand's heading trail outweighed
+the subcommand's own words ("streak" twice in each /remind passage drew "how can I see my
+streak"). No ranking rule knows this article; it is ranked like any other.
+
+Measured by `bench/using_waypoint.py --before 6de439d` (one run; bench/eval/using-waypoint.yaml,
+53 questions; part A tuned the wording, part B is the result), before -> after:
+- part A: on-topic answered 17/17 -> 17/17, first passage in the right command's section
+  9/17 -> 14/17, bot-adjacent requests refused 5/8 -> 4/8;
+- part B: on-topic answered 15/19 -> 18/19, right section first 13/19 -> 13/19 (now the
+  subcommand's own passage: `/plan › /plan show`), bot-adjacent requests refused 6/9 -> 6/9.
+Requests whose words are a command's still pass: "can the bot play music in a voice channel"
+meets `/config study-room` ("Log time in a voice channel"); the decision (index/calibration.py)
+weighs that evidence, not this article. bench/abstention.py, knowledge held out: 263/269 ->
+261/269: two ML questions at the threshold flip with the calibration's samples of headings and
+sentences (changing two words of one help text, `/config study-room`, moved one of them).
 """
 
 from __future__ import annotations
@@ -30,7 +50,7 @@ tags: [waypoint, bot, commands, help]
 ---
 
 <!-- Generated from the bot's command tree by `python -m bot.discord.help_article`; do not
-edit by hand: change the command's description instead. -->
+edit by hand: change the command's description or its `extras["help"]` instead. -->
 """
 
 _INTRO = """\
@@ -44,11 +64,21 @@ Type `/` in a channel to see its commands; the sections below list each one.
 
 AnyCommand = app_commands.Command | app_commands.Group | app_commands.ContextMenu  # type: ignore[type-arg]
 
+# The key of a command's `extras` holding what a learner would use it for ("Use it to ..."):
+# the description must fit Discord's 100 characters, this text need not.
+HELP = "help"
+
 
 def _sentence(text: str) -> str:
     text = text.strip()
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "?", "!", ")")) else f"{text}."
+
+
+def _help(command: AnyCommand) -> str:
+    """What a learner would use the command for, in their words (`extras["help"]`), or ""."""
+    text = command.extras.get(HELP)
+    return f"{_sentence(text)} " if isinstance(text, str) and text.strip() else ""
 
 
 def _options(command: app_commands.Command) -> str:  # type: ignore[type-arg]
@@ -59,28 +89,41 @@ def _options(command: app_commands.Command) -> str:  # type: ignore[type-arg]
     return f" Options: {' '.join(described)}" if described else ""
 
 
-def _command_line(command: app_commands.Command) -> str:  # type: ignore[type-arg]
-    return f"- `/{command.qualified_name}`: {_sentence(command.description)}{_options(command)}"
+def _subsection(command: app_commands.Command) -> str:  # type: ignore[type-arg]
+    return (
+        f"### /{command.qualified_name}\n\n{_sentence(command.description)} "
+        f"{_help(command)}Type `/{command.qualified_name}`.{_options(command)}\n"
+    )
 
 
 def _section(command: AnyCommand) -> str:
     if isinstance(command, app_commands.ContextMenu):
         return (
             f"## {command.name} (message menu)\n\n"
-            f"Right-click a message (or long-press it on a phone), open **Apps** and choose "
-            f"**{command.name}**: Waypoint answers that message's text as a question.\n"
+            f"{_help(command)}Right-click a message (or long-press it on a phone), open **Apps** "
+            f"and choose **{command.name}**: Waypoint answers that message's text as a question.\n"
         )
     if isinstance(command, app_commands.Group):
-        lines = [
-            _command_line(sub)
+        # One subsection per subcommand: each is a passage of its own, so "how do I skip a
+        # module" finds `/plan done` and not the whole group's text diluted by the others.
+        subs = [
+            _subsection(sub)
             for sub in command.walk_commands()
             if isinstance(sub, app_commands.Command)
         ]
-        return f"## /{command.name}: {_sentence(command.description)}\n\n" + "\n".join(lines) + "\n"
+        # The group's heading is its name alone: every subsection's passage starts with its
+        # heading trail, and the group's description there would outweigh the subcommand's
+        # own words ("streak" twice in every /remind passage drew "how can I see my streak").
+        names = ", ".join(f"`/{sub.qualified_name}`" for sub in command.walk_commands())
+        intro = (
+            f"## /{command.name}\n\n{_sentence(command.description)} {_help(command)}"
+            f"Its commands: {names}.\n"
+        )
+        return intro + "".join(f"\n{s}" for s in subs)
     return (
-        f"## /{command.name}: {_sentence(command.description)}\n\n"
-        f"Type `/{command.name}` in a channel of this server and pick it from the list: "
-        f"{_sentence(command.description)}{_options(command)}\n"
+        f"## /{command.name}\n\n{_sentence(command.description)} "
+        f"{_help(command)}Type `/{command.name}` in a channel of this server and pick it from "
+        f"the list.{_options(command)}\n"
     )
 
 

@@ -121,3 +121,29 @@ def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_questio
     older = {str(q["q"]).casefold() for old in sets if old.exists() for q in _questions(old.name)}
     bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
     assert [t for t in texts if t in older or t in bundled.splitlines()] == []
+
+
+def test_bot_probe_names_every_command_and_repeats_no_older_question() -> None:
+    # bench/eval/using-waypoint.yaml (bench/using_waypoint.py): questions about using the bot,
+    # each naming the command whose section should come first, and requests it cannot do.
+    name = "using-waypoint.yaml"
+    texts = _checked(name, REPO / "knowledge", 30, 14, every_kind=False)
+    questions = _questions(name)
+    article = (REPO / "knowledge" / "waypoint" / "using-waypoint.md").read_text(encoding="utf-8")
+    headings = [
+        line.lstrip("#").strip()
+        for line in article.splitlines()
+        if line.startswith(("## /", "### /"))
+    ]
+    commands = [h.split(":")[0] for h in headings]
+    leaves = {c for c in commands if not any(o.startswith(f"{c} ") for o in commands)}
+    named = {str(q["command"]) for q in questions if q["relevant"]}
+    assert all("command" in q for q in questions if q["relevant"])
+    # Every slash command the article lists is asked about, and every named one exists.
+    assert leaves <= named
+    assert {n for n in named if n.startswith("/")} <= set(commands)
+    assert "Ask Waypoint" in named
+    sets = [EVAL / f"{r}{c}.yaml" for r in ROUNDS for c in SET_CORPORA]
+    older = {str(q["q"]).casefold() for old in sets if old.exists() for q in _questions(old.name)}
+    bundled = (REPO / "index" / "off_topic.txt").read_text(encoding="utf-8").casefold()
+    assert [t for t in texts if t in older or t in bundled.splitlines()] == []

@@ -102,7 +102,14 @@ class AskCog(commands.Cog):
         self.errors = errors
         # Right-click a message -> Apps -> Ask Waypoint (context menus cannot be cog methods).
         self.ask_menu = app_commands.ContextMenu(
-            name="Ask Waypoint", callback=self.ask_about_message
+            name="Ask Waypoint",
+            callback=self.ask_about_message,
+            extras={
+                "help": (
+                    "Use it on something another member posted in the chat, so you need not type "
+                    "it again."
+                ),
+            },
         )
 
     async def cog_load(self) -> None:
@@ -118,7 +125,15 @@ class AskCog(commands.Cog):
             tree.remove_command(self.ask_menu.name, type=self.ask_menu.type)
 
     @app_commands.command(
-        name="ask", description="Ask the study knowledge base; the answer cites its sources."
+        name="ask",
+        description="Ask the study knowledge base; the answer cites its sources.",
+        extras={
+            "help": (
+                "Use it to ask me a study question in your own words, such as what to learn first"
+                " or how a topic works: I reply with the passages that answer it and where they "
+                "come from."
+            ),
+        },
     )
     @app_commands.describe(question="Your question in a sentence, up to 500 characters.")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:

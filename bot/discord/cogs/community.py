@@ -29,12 +29,24 @@ class CommunityCog(commands.Cog):
     remind = app_commands.Group(
         name="remind",
         description="A daily DM when your streak is at risk (opt-in).",
+        extras={
+            "help": (
+                "Use it to be reminded to study: a direct message at the hour you choose, in the "
+                "morning or the evening, on a day you have not checked in yet."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
     leaderboard = app_commands.Group(
         name="leaderboard",
         description="Study time in this server, for those who joined (opt-in).",
+        extras={
+            "help": (
+                "It ranks only the learners who joined it by their study hours; nobody appears on"
+                " it without asking."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
@@ -104,7 +116,14 @@ class CommunityCog(commands.Cog):
                 )
 
     @remind.command(
-        name="set", description="DM me at this local time on days my streak is at risk."
+        name="set",
+        description="DM me at this local time on days my streak is at risk.",
+        extras={
+            "help": (
+                "Use it to pick the hour of the reminder, in your own timezone; run it again to "
+                "change it."
+            ),
+        },
     )
     @app_commands.describe(time="Your local time, e.g. 19:30, 7pm or 7:30 pm.")
     async def remind_set(self, interaction: discord.Interaction, time: str) -> None:
@@ -119,7 +138,16 @@ class CommunityCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @remind.command(name="off", description="Stop the daily streak reminder.")
+    @remind.command(
+        name="off",
+        description="Stop the daily streak reminder.",
+        extras={
+            "help": (
+                "Use it to stop the daily nudges; your streak and your check-ins stay as they are, "
+                "and `/remind set` turns them on again."
+            ),
+        },
+    )
     async def remind_off(self, interaction: discord.Interaction) -> None:
         """Turn the daily reminder off."""
         setting = await self.community.set_reminder(
@@ -133,7 +161,14 @@ class CommunityCog(commands.Cog):
         )
 
     @leaderboard.command(
-        name="show", description="Who studied most in this server (joined learners)."
+        name="show",
+        description="Who studied most in this server (joined learners).",
+        extras={
+            "help": (
+                "Use it to see who is at the top of the ranking of study hours this week or this "
+                "month."
+            ),
+        },
     )
     @app_commands.describe(period="This week (from Monday) or this month; default this week.")
     @app_commands.choices(
@@ -154,7 +189,9 @@ class CommunityCog(commands.Cog):
         )
 
     @leaderboard.command(
-        name="join", description="Show your study time on this server's leaderboard."
+        name="join",
+        description="Show your study time on this server's leaderboard.",
+        extras={"help": "Use it to appear in the ranking with your study hours."},
     )
     async def leaderboard_join(self, interaction: discord.Interaction) -> None:
         """Opt in."""
@@ -167,7 +204,11 @@ class CommunityCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @leaderboard.command(name="leave", description="Take your study time off the leaderboard.")
+    @leaderboard.command(
+        name="leave",
+        description="Take your study time off the leaderboard.",
+        extras={"help": "Use it to remove your name from the ranking; your check-ins stay yours."},
+    )
     async def leaderboard_leave(self, interaction: discord.Interaction) -> None:
         """Opt out."""
         await self.community.set_leaderboard(scope_of(interaction), interaction.user.id, False)

@@ -56,12 +56,25 @@ class ModerationCog(commands.Cog):
     kb = app_commands.Group(
         name="kb",
         description="Run the knowledge base (moderators).",
+        extras={
+            "help": (
+                "Moderators use it after editing the knowledge folders: to make new text "
+                "searchable, see what is indexed and find what learners asked that it does not "
+                "cover."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
     config = app_commands.Group(
         name="config",
         description="Configure Waypoint in this server (moderators).",
+        extras={
+            "help": (
+                "Moderators use it to choose where I answer on my own, which voice rooms count as"
+                " study time and which roles long streaks earn."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
@@ -95,7 +108,11 @@ class ModerationCog(commands.Cog):
         )
 
     @kb.command(
-        name="reload", description="Re-read the knowledge folders and swap in the new index."
+        name="reload",
+        description="Re-read the knowledge folders and swap in the new index.",
+        extras={
+            "help": "Use it after adding or editing an article so its text can be found at once."
+        },
     )
     async def reload(self, interaction: discord.Interaction) -> None:
         """Reload, then edit the reply with what changed (or which file is broken and why)."""
@@ -123,7 +140,13 @@ class ModerationCog(commands.Cog):
         mark_answered(interaction)
 
     @kb.command(
-        name="status", description="What the knowledge base holds and when it last changed."
+        name="status",
+        description="What the knowledge base holds and when it last changed.",
+        extras={
+            "help": (
+                "Use it to see how many files and passages are indexed and when they last changed."
+            ),
+        },
     )
     async def status(self, interaction: discord.Interaction) -> None:
         """Documents, passages, folders, model, index age, last reload."""
@@ -134,7 +157,13 @@ class ModerationCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @kb.command(name="gaps", description="Questions the bot could not answer and answers voted 👎.")
+    @kb.command(
+        name="gaps",
+        description="Questions the bot could not answer and answers voted 👎.",
+        extras={
+            "help": "Use it to list the questions I could not answer, to know what to write next."
+        },
+    )
     @app_commands.describe(days="How many days back to look (1–365, default 30).")
     async def gaps(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30
@@ -150,6 +179,12 @@ class ModerationCog(commands.Cog):
     @config.command(
         name="answer-channel",
         description="Answer every message in a channel (run again on the same channel to stop).",
+        extras={
+            "help": (
+                "Use it to have a help or questions channel answered automatically, without "
+                "anyone typing /ask."
+            ),
+        },
     )
     @app_commands.describe(
         channel="The text or forum channel whose messages (and threads) I should answer.",
@@ -179,6 +214,12 @@ class ModerationCog(commands.Cog):
     @config.command(
         name="study-room",
         description="Log time in a voice channel as study (run again on the same channel to stop).",
+        extras={
+            "help": (
+                "Use it so the minutes members spend together in a study room are logged as their"
+                " check-ins."
+            ),
+        },
     )
     @app_commands.describe(channel="The voice channel whose members' time I should log.")
     async def study_room(
@@ -198,7 +239,16 @@ class ModerationCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @config.command(name="show", description="What Waypoint is set to do in this server.")
+    @config.command(
+        name="show",
+        description="What Waypoint is set to do in this server.",
+        extras={
+            "help": (
+                "Use it to check the current settings: answer channels, study rooms and milestone"
+                " roles."
+            ),
+        },
+    )
     async def show(self, interaction: discord.Interaction) -> None:
         """Every server setting, one line each."""
         assert interaction.guild_id is not None  # guild_only
@@ -231,6 +281,12 @@ class ModerationCog(commands.Cog):
     @config.command(
         name="milestone-role",
         description="Give a role at a streak length (run again with the same role to stop).",
+        extras={
+            "help": (
+                "Use it to reward learners who keep a streak going, such as a role after 7 or 30 "
+                "days in a row."
+            ),
+        },
     )
     @app_commands.describe(
         days="The streak length in days that earns the role.",

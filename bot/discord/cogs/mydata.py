@@ -99,6 +99,12 @@ class MyDataCog(commands.Cog):
     mydata = app_commands.Group(
         name="mydata",
         description="Your study data in this server: download it or delete it.",
+        extras={
+            "help": (
+                "Use it to get or remove what I keep about you: plans, check-ins, reminders and "
+                "your timezone."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
@@ -107,7 +113,11 @@ class MyDataCog(commands.Cog):
         self.privacy = privacy
         self.errors = errors
 
-    @mydata.command(name="export", description="Download everything stored about you here (JSON).")
+    @mydata.command(
+        name="export",
+        description="Download everything stored about you here (JSON).",
+        extras={"help": "Use it to get a copy of your plans, check-ins and settings as a file."},
+    )
     async def export(self, interaction: discord.Interaction) -> None:
         """Attach the learner's data as a JSON file, visible to them only."""
         scope = scope_of(interaction)
@@ -123,7 +133,11 @@ class MyDataCog(commands.Cog):
             allowed_mentions=NO_PINGS,
         )
 
-    @mydata.command(name="delete", description="Delete all your study data in this server.")
+    @mydata.command(
+        name="delete",
+        description="Delete all your study data in this server.",
+        extras={"help": "Use it to erase your plans, check-ins, reminders and settings for good."},
+    )
     async def delete(self, interaction: discord.Interaction) -> None:
         """Ask for confirmation with buttons; nothing is deleted before the confirm click."""
         scope = scope_of(interaction)

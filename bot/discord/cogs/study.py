@@ -97,6 +97,12 @@ class StudyCog(commands.Cog):
     plan = app_commands.Group(
         name="plan",
         description="Your study plan: make one, see it, put it in your calendar.",
+        extras={
+            "help": (
+                "A plan splits a learning path into modules with start and end dates, paced by "
+                "the hours you can give each week."
+            ),
+        },
         guild_only=True,
         allowed_contexts=IN_SERVERS,
     )
@@ -180,7 +186,14 @@ class StudyCog(commands.Cog):
     # /plan ----------------------------------------------------------------------------------
 
     @plan.command(
-        name="new", description="Make (or remake) your plan for a path, dated from a start day."
+        name="new",
+        description="Make (or remake) your plan for a path, dated from a start day.",
+        extras={
+            "help": (
+                "Use it to start a plan, or to start over; list the modules you already know in "
+                "`done` to skip them."
+            ),
+        },
     )
     @app_commands.describe(
         path="The learning path (a roadmap of the knowledge base).",
@@ -222,7 +235,16 @@ class StudyCog(commands.Cog):
     plan_new.autocomplete("path")(_path_choices)
     plan_new.autocomplete("done")(_done_choices)
 
-    @plan.command(name="show", description="Your current plan: each module with its dates.")
+    @plan.command(
+        name="show",
+        description="Your current plan: each module with its dates.",
+        extras={
+            "help": (
+                "Use it to see every module of your plan, when each starts and ends, and which "
+                "ones are done."
+            ),
+        },
+    )
     async def plan_show(self, interaction: discord.Interaction) -> None:
         """Show the learner's current plan."""
         current = await self.plans.plan(scope_of(interaction), interaction.user.id)
@@ -231,7 +253,16 @@ class StudyCog(commands.Cog):
             embed=plan_embed(current), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
-    @plan.command(name="done", description="Mark a module of your plan done (or not, again).")
+    @plan.command(
+        name="done",
+        description="Mark a module of your plan done (or not, again).",
+        extras={
+            "help": (
+                "Use it when you finish a module, or to skip one you already know; `undo` reopens"
+                " it."
+            ),
+        },
+    )
     @app_commands.describe(
         module="The module of your plan you finished.",
         undo="Mark it not done again (default: mark it done).",
@@ -253,7 +284,9 @@ class StudyCog(commands.Cog):
     plan_done.autocomplete("module")(_module_choices)
 
     @plan.command(
-        name="export", description="Your plan as a calendar file (.ics), one event per module."
+        name="export",
+        description="Your plan as a calendar file (.ics), one event per module.",
+        extras={"help": "Use it to add your plan to Google Calendar, Outlook or Apple Calendar."},
     )
     async def plan_export(self, interaction: discord.Interaction) -> None:
         """Attach the plan as an iCalendar file."""
@@ -272,7 +305,16 @@ class StudyCog(commands.Cog):
 
     # /checkin, /progress, /timezone, /next --------------------------------------------------
 
-    @app_commands.command(name="checkin", description="Log study time on a module of your plan.")
+    @app_commands.command(
+        name="checkin",
+        description="Log study time on a module of your plan.",
+        extras={
+            "help": (
+                "Use it to tell me how long you studied and on which module, today or on a day of"
+                " the past week; each check-in counts towards your streak and your progress."
+            ),
+        },
+    )
     @app_commands.guild_only()
     @app_commands.describe(
         minutes="Minutes studied (1–1440).",
@@ -311,7 +353,15 @@ class StudyCog(commands.Cog):
     checkin.autocomplete("date_")(_date_choices)
 
     @app_commands.command(
-        name="progress", description="Your streak, time per module and pace, with a study heatmap."
+        name="progress",
+        description="Your streak, time per module and pace, with a study heatmap.",
+        extras={
+            "help": (
+                "Use it to see your streak and your progress so far: how many consecutive days "
+                "you studied, the time spent on each module, whether you keep pace with your "
+                "plan, and a heatmap of the days you studied."
+            ),
+        },
     )
     @app_commands.guild_only()
     @app_commands.describe(public="Show it to the channel (default: only you see it).")
@@ -331,7 +381,14 @@ class StudyCog(commands.Cog):
         )
 
     @app_commands.command(
-        name="timezone", description="Set your timezone: study days and reminders follow it."
+        name="timezone",
+        description="Set your timezone: study days and reminders follow it.",
+        extras={
+            "help": (
+                "Use it so your study days, your streak and your reminder times follow your local"
+                " clock, for instance after you move or while you travel."
+            ),
+        },
     )
     @app_commands.guild_only()
     @app_commands.describe(zone="An IANA timezone, e.g. Europe/Paris; start typing a city.")
@@ -346,7 +403,14 @@ class StudyCog(commands.Cog):
     timezone.autocomplete("zone")(_zone_choices)
 
     @app_commands.command(
-        name="next", description="What to study now: your module, its topics and resources."
+        name="next",
+        description="What to study now: your module, its topics and resources.",
+        extras={
+            "help": (
+                "Use it when you wonder what to study today: it names your current module, its "
+                "topics and links to learn from."
+            ),
+        },
     )
     @app_commands.guild_only()
     async def next(self, interaction: discord.Interaction) -> None:
