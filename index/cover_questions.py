@@ -33,8 +33,9 @@ for a cover question). bench/abstention_rounds.md has the round.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -42,6 +43,9 @@ from index.spelling import Checked, words
 
 if TYPE_CHECKING:
     from index.embedder import Embedder, Vectors
+
+# A kind of Checked judged by a part of the question (a cover question's topic, an asked part).
+_Narrowed = TypeVar("_Narrowed", bound=Checked)
 
 # The verbs of "does the python roadmap VERB topic".
 _VERBS = (
@@ -169,10 +173,16 @@ def about_topic(checked: Checked) -> Checked:
     found = topic(checked.text)
     if found is None:
         return checked
-    kept = set(words(found))
-    return AboutTopic(
+    return narrowed(checked, found, AboutTopic)
+
+
+def narrowed(checked: Checked, part: str, kind: Callable[..., _Narrowed]) -> _Narrowed:
+    """`checked` judged by `part` of it (a `kind` of Checked whose text is `part`): the known
+    and unknown words are those of the part; the whole corrected text rides along."""
+    kept = set(words(part))
+    return kind(
         checked.question,
-        found,
+        part,
         checked.corrections,
         tuple(w for w in checked.known if w in kept),
         tuple(w for w in checked.unknown if w in kept),

@@ -49,7 +49,7 @@ import re
 from dataclasses import dataclass
 
 from index.aspects import asking
-from index.cover_questions import AboutTopic
+from index.cover_questions import AboutTopic, narrowed
 from index.spelling import Checked, words
 
 # An ask this short ("what helps", "any tips", "because") takes its subject from the statement:
@@ -101,12 +101,4 @@ def judged(checked: Checked) -> Checked:
     asked = asked_part(checked.text)
     if asked is None:
         return checked
-    kept = set(words(asked))
-    return Stated(
-        checked.question,
-        asked,
-        checked.corrections,
-        tuple(w for w in checked.known if w in kept),
-        tuple(w for w in checked.unknown if w in kept),
-        checked.text,
-    )
+    return narrowed(checked, asked, Stated)
