@@ -221,6 +221,9 @@ def aspect(question: str, passage: str, shown: str = "") -> Aspect:
     marked `where: shown` only. A family marked `stated: background` is asked for only outside
     the clauses that state the learner's background (`asking`)."""
     text = question.lower()
+    # Blanking clauses only takes words away: what the whole question does not ask, no part does.
+    if not any(f.asked_by(text) for f in families()):
+        return NOTHING_ASKED
 
     def read(stated_away: str) -> list[Family]:
         return [f for f in families() if f.asked_by(stated_away if f.background else text)]

@@ -177,6 +177,7 @@ class Measures:
     off_topic_words: tuple[str, ...] = ()
     aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best file's passages give
     judged_on: str = ""  # the asked part, when a stated background was left out (index/stated.py)
+    unknown: tuple[str, ...] = ()  # the judged words the corpus never uses
 
     def features(self) -> tuple[float, ...]:
         """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
@@ -275,6 +276,7 @@ class Calibration:
             off_topic_words,
             asked_of(whole.text, hits, _TOP),
             checked.text if checked is not whole else "",
+            checked.unknown,
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -296,7 +298,7 @@ class Calibration:
             best_cosine(hits),
             measures.scaled,
             measures.unknown_share,
-            judged(checked).unknown,  # those of the asked part (index/stated.py)
+            measures.unknown,  # those of the asked part (index/stated.py)
             measures.twin_similarity,
             features[0],
             measures.leftover,

@@ -173,12 +173,14 @@ def about_topic(checked: Checked) -> Checked:
     found = topic(checked.text)
     if found is None:
         return checked
-    return narrowed(checked, found, AboutTopic)
+    return narrowed(checked, found, AboutTopic, asked=checked.text)
 
 
-def narrowed(checked: Checked, part: str, kind: Callable[..., _Narrowed]) -> _Narrowed:
-    """`checked` judged by `part` of it (a `kind` of Checked whose text is `part`): the known
-    and unknown words are those of the part; the whole corrected text rides along."""
+def narrowed(
+    checked: Checked, part: str, kind: Callable[..., _Narrowed], **fields: str
+) -> _Narrowed:
+    """`checked` judged by `part` of it (a `kind` of Checked whose text is `part`, with any
+    further `fields`): the known and unknown words are those of the part."""
     kept = set(words(part))
     return kind(
         checked.question,
@@ -186,7 +188,7 @@ def narrowed(checked: Checked, part: str, kind: Callable[..., _Narrowed]) -> _Na
         checked.corrections,
         tuple(w for w in checked.known if w in kept),
         tuple(w for w in checked.unknown if w in kept),
-        checked.text,
+        **fields,
     )
 
 

@@ -46,7 +46,6 @@ from 0.04 to 0.70. bench/abstention_rounds.md has the round.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from index.aspects import asking
 from index.cover_questions import AboutTopic, narrowed
@@ -60,13 +59,6 @@ _MIN_ASKED_WORDS = 4
 _PROBLEM = re.compile(r"(?:^|\s\s)\s*(?:my|our)\b")
 # Punctuation the blanked clauses leave at the edges of the asked part: ", how long ..." .
 _EDGES = re.compile(r"^[\s,.;:!?()–—-]+|[\s,.;:()–—-]+$")
-
-
-@dataclass(frozen=True)
-class Stated(Checked):
-    """A question judged by its asked part (`text`); `whole` is the question as corrected."""
-
-    whole: str = ""
 
 
 def asked_part(text: str) -> str | None:
@@ -101,4 +93,4 @@ def judged(checked: Checked) -> Checked:
     asked = asked_part(checked.text)
     if asked is None:
         return checked
-    return narrowed(checked, asked, Stated)
+    return narrowed(checked, asked, Checked)
