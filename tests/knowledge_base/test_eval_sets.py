@@ -14,7 +14,7 @@ REPO = HERE.parents[1]
 EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
-ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-", "fresh7-")
+ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-", "fresh7-", "fresh8-")
 SET_CORPORA = {
     "knowledge": REPO / "knowledge",
     "learning-paths": LEARNING_PATHS,
@@ -107,6 +107,12 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
         _set("fresh7-learning-paths", 20, 10, id="learning-paths-round-10"),
         _set("fresh7-roadmap-sh", 25, 12, id="roadmap-sh-round-10"),
         _set("fresh7-seeds", 20, 10, id="seeds-round-10"),
+        # Round 11 (bench/eval/fresh8-*.yaml): the same mix, written before round 11 ran; pay the
+        # job ads state, "what does a <role> do", tools just outside each tree, bot requests.
+        _set("fresh8-knowledge", 20, 10, id="knowledge-round-11"),
+        _set("fresh8-learning-paths", 20, 10, id="learning-paths-round-11"),
+        _set("fresh8-roadmap-sh", 25, 12, id="roadmap-sh-round-11"),
+        _set("fresh8-seeds", 20, 10, id="seeds-round-11"),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
