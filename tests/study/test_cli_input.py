@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
@@ -76,12 +76,15 @@ def test_any_scope_or_learner_is_refused_or_used(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(minutes=NUMBERS, hours=NUMBERS)
+@example(minutes="-", hours="1")  # "-h" read as the help flag before "--" was passed
 def test_any_minutes_or_hours_are_refused_with_one_sentence(
     home: tuple[Path, Path], capsys: pytest.CaptureFixture[str], minutes: str, hours: str
 ) -> None:
     # A learner of their own (scope 7) so these never log time on the shared plan.
     who = ["--scope", "7"]
-    status, _, err = _run(capsys, [*_base(*home), "checkin", f"{minutes}h", "basics", *who])
+    # After "--" every word is an argument: "-" + "h" would otherwise ask for the help (exit 0).
+    argv = [*_base(*home), "checkin", *who, "--", f"{minutes}h", "basics"]
+    status, _, err = _run(capsys, argv)
     assert status == 2, err  # no plan in scope 7: refused, whatever the minutes
     _one_sentence(err)
     argv = [*_base(*home), "plan", "replan", f"--hours={hours}", "--scope", "8"]
