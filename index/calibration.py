@@ -120,6 +120,7 @@ from index.detail_sentences import KEY as DETAIL_KEY
 from index.detail_sentences import detail_sentences
 from index.documents import Chunk, Hit
 from index.leftover import Leftovers, PassageVectors, leftovers
+from index.manifest import FORMAT_VERSION
 from index.spelling import FORMAT as SPELLER_FORMAT
 from index.spelling import Checked, Speller, per_billion, words
 from index.stated import judged
@@ -359,6 +360,9 @@ def fingerprint(snapshot: Snapshot) -> str:
 
     def compute() -> str:
         h = hashlib.blake2b(digest_size=16)
+        # The key hashes the embedded text only: the index format says how the rest was made
+        # (format 6: the lexical text, which the vocabulary counts, holds address words).
+        h.update(f"{FORMAT_VERSION}\0".encode())
         h.update("\n".join(c.key for c in snapshot.chunks).encode())
         h.update(b"\0")
         h.update("\n".join(f"{k}={v}" for k, v in sorted(snapshot.documents.items())).encode())
