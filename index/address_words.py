@@ -26,6 +26,7 @@ measurements are in bench/link_names.py and bench/abstention_rounds.md (round 11
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -88,22 +89,28 @@ def _url_words(url: str) -> list[str]:
         if len(host) > 1 and host[-1] in _COUNTRY_SECOND_LEVEL:
             host = host[:-1]
     segments = [*host, *parts.path.split("/")]
+    return [word for segment in segments for word in _segment_words(segment)]
+
+
+@functools.lru_cache(maxsize=8192)
+def _segment_words(segment: str) -> tuple[str, ...]:
+    # Cached: the same hosts and path words ("github", "docs", "en") come back in every link.
     out: list[str] = []
-    for segment in segments:
-        for piece in _PIECES.split(segment):
-            if not piece or not _NAME.fullmatch(piece):
-                continue
-            for part in (piece, *_CAMEL.findall(piece)) if _is_camel(piece) else (piece,):
-                word = part.lower()
-                if (
-                    len(word) >= _MIN_LETTERS
-                    and word not in _NOISE
-                    and per_billion(word) < _ENGLISH_PER_BILLION
-                ):
-                    out.append(word)
-    return out
+    for piece in _PIECES.split(segment):
+        if not piece or not _NAME.fullmatch(piece):
+            continue
+        for part in (piece, *_CAMEL.findall(piece)) if _is_camel(piece) else (piece,):
+            word = part.lower()
+            if (
+                len(word) >= _MIN_LETTERS
+                and word not in _NOISE
+                and per_billion(word) < _ENGLISH_PER_BILLION
+            ):
+                out.append(word)
+    return tuple(out)
 
 
 def _is_camel(piece: str) -> bool:
     """A name in camel case ("PyTorch", "LangChain"): its parts are words too."""
-    return not piece.isupper() and any(c.isupper() for c in piece[1:])
+    # `piece` is letters only (_NAME): a capital after the first letter makes the rest not lower.
+    return len(piece) > 1 and not piece.isupper() and not piece[1:].islower()

@@ -13,7 +13,8 @@ of evidence, each measured against the corpus the question is asked of:
 2. **Whether the corpus knows the question's words.** The share of the question's topic words,
    weighted by how distinctive each is in the corpus (IDF; a word the corpus never uses weighs
    the most IDF times its rarity in English), that appear nowhere in the corpus even after
-   spelling correction (index/spelling.py, `Speller.weight`).
+   spelling correction (index/spelling.py, `Speller.weight`). A passage's words include the
+   names it writes only in its link addresses ("monai": index/address_words.py).
    "how does postgresql autovacuum decide when to run" on a tree that mentions PostgreSQL but
    never autovacuum scores high here.
 3. **Where the scale starts for this question: its near-miss twins.** "how much do ML
@@ -132,14 +133,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fitted by bench/abstention.py on the four fitted sets (round 10, all its merges).
+# Fitted by bench/abstention.py on the four fitted sets (round 11: address words, branch link11).
 BIAS = -0.76
-W_SCALED = 9.86
-W_UNKNOWN = -7.14
-W_LEFTOVER = -5.34
-W_COVERAGE = 4.00
-W_OFF_TOPIC_WORDS = -2.93
-W_GIVEN = 1.62  # index/aspects.py: the passage gives what the question asks for
+W_SCALED = 9.80
+W_UNKNOWN = -7.38
+W_LEFTOVER = -5.33
+W_COVERAGE = 4.05
+W_OFF_TOPIC_WORDS = -2.84
+W_GIVEN = 1.64  # index/aspects.py: the passage gives what the question asks for
 W_NOT_GIVEN = -3.68  # ... or does not
 
 _HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
