@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.address_words import address_words
 from index.documents import TRAIL_SEPARATOR, Chunk, Citation, Document, Section
 from index.files import DEFAULT_LIMITS, Limits
 from index.problems import Problem
@@ -288,7 +289,9 @@ def _make_chunk(
 ) -> Chunk:
     trail = (*section.trail, *extra)
     embed_text = f"{header}\n{plain(text)}"
-    lexical_text = " ".join((embed_text, *section.keywords))
+    # The names the passage writes only in its link addresses ("MONAI" in github.com/Project-MONAI)
+    # are words of the passage too: BM25 finds them and the corpus vocabulary knows them.
+    lexical_text = " ".join((embed_text, *section.keywords, *address_words(text)))
     key = chunk_key(embed_text)
     citation = Citation(section.title, TRAIL_SEPARATOR.join(trail), section.url, doc.source)
     return Chunk(

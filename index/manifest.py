@@ -23,7 +23,8 @@ from index.problems import Problem
 log = logging.getLogger(__name__)
 
 # 5: BM25 tokens accent-folded (index/lexical.py); an index of format 4 is rebuilt.
-FORMAT_VERSION = 5
+# 6: a passage's lexical text holds its link addresses' names (index/address_words.py).
+FORMAT_VERSION = 6
 MANIFEST_FILE = "manifest.json"
 _READ_BLOCK = 1 << 20
 
