@@ -109,6 +109,7 @@ class Family:
     give: tuple[re.Pattern[str], ...]
     shown: bool = False  # evidence from every passage the answer shows, not the best file's only
     background: bool = False  # a clause stating the learner's background does not ask for it
+    subject: bool = False  # given, the twins judge the question without its cues (given_subject.py)
 
     def asked_by(self, question: str) -> bool:
         """Whether the lower-case `question` asks for this."""
@@ -126,12 +127,17 @@ def families() -> tuple[Family, ...]:
     fields: dict[str, list[re.Pattern[str]]] = {"ask": [], "give": []}
     head: tuple[str, str] | None = None
     flags: set[str] = set()
-    options = {"where": ("shown", "best file"), "stated": ("background", "asked")}
+    options = {
+        "where": ("shown", "best file"),
+        "stated": ("background", "asked"),
+        "judge": ("subject", "whole"),
+    }
 
     def close() -> None:
         if head is not None:
             ask, give = tuple(fields["ask"]), tuple(fields["give"])
-            found.append(Family(*head, ask, give, "shown" in flags, "background" in flags))
+            shown, background, subject = (f in flags for f in ("shown", "background", "subject"))
+            found.append(Family(*head, ask, give, shown, background, subject))
 
     for line in bundled_lines(_ASPECTS):
         kind, _, value = line.partition(":")
