@@ -46,6 +46,9 @@ to the best three lets eight off-topic questions of the read sets through. Durat
 figures and words: "6-9 months", "12 wk", "1.5 years", "two to three months", "about a year",
 "a year or two", "half a year"; not "twice a year" or "$90k a year".
 
+Judged by its subject (round 11). A family marked `judge: subject` (the duration), when given,
+is left out of what the near-miss twins and the leftover read: index/given_subject.py.
+
 Measured in issue 12's eighth and tenth rounds (bench/abstention_rounds.md has the figures):
 held out, no corpus drops and the total gains; the families were refined after reading the
 read sets' errors, so they are held out for the weights, not for their wording.
