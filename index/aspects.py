@@ -46,6 +46,9 @@ to the best three lets eight off-topic questions of the read sets through. Durat
 figures and words: "6-9 months", "12 wk", "1.5 years", "two to three months", "about a year",
 "a year or two", "half a year"; not "twice a year" or "$90k a year".
 
+Judged by its subject (round 11). A family marked `judge: subject` (the duration), when given,
+is left out of what the near-miss twins and the leftover read: index/given_subject.py.
+
 Measured in issue 12's eighth and tenth rounds (bench/abstention_rounds.md has the figures):
 held out, no corpus drops and the total gains; the families were refined after reading the
 read sets' errors, so they are held out for the weights, not for their wording.
@@ -109,6 +112,7 @@ class Family:
     give: tuple[re.Pattern[str], ...]
     shown: bool = False  # evidence from every passage the answer shows, not the best file's only
     background: bool = False  # a clause stating the learner's background does not ask for it
+    subject: bool = False  # given, the twins judge the question without its cues (given_subject.py)
 
     def asked_by(self, question: str) -> bool:
         """Whether the lower-case `question` asks for this."""
@@ -126,12 +130,17 @@ def families() -> tuple[Family, ...]:
     fields: dict[str, list[re.Pattern[str]]] = {"ask": [], "give": []}
     head: tuple[str, str] | None = None
     flags: set[str] = set()
-    options = {"where": ("shown", "best file"), "stated": ("background", "asked")}
+    options = {
+        "where": ("shown", "best file"),
+        "stated": ("background", "asked"),
+        "judge": ("subject", "whole"),
+    }
 
     def close() -> None:
         if head is not None:
             ask, give = tuple(fields["ask"]), tuple(fields["give"])
-            found.append(Family(*head, ask, give, "shown" in flags, "background" in flags))
+            shown, background, subject = (f in flags for f in ("shown", "background", "subject"))
+            found.append(Family(*head, ask, give, shown, background, subject))
 
     for line in bundled_lines(_ASPECTS):
         kind, _, value = line.partition(":")

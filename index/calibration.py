@@ -56,6 +56,7 @@ of evidence, each measured against the corpus the question is asked of:
 8. **Whether the passage gives what the question asks for** (index/aspects.py): a duration, a
    pay figure, a degree, legal terms ... in the best file's passages among the best five:
    `given` and `not_given` (0/1; both 0 for the many questions that ask for none of them).
+   A given duration's question meets items 3-4 without its "how long" (index/given_subject.py).
 
 Items 2-7 describe the question; for one that states the learner's background first ("I have a
 CS degree, how long will the path take me") they are measured on its asked part, while ranking and
@@ -120,6 +121,7 @@ from index.decision import Decision
 from index.detail_sentences import KEY as DETAIL_KEY
 from index.detail_sentences import detail_sentences
 from index.documents import Chunk, Hit
+from index.given_subject import evidence_key, subject_query
 from index.leftover import Leftovers, PassageVectors, leftovers
 from index.manifest import FORMAT_VERSION
 from index.spelling import FORMAT as SPELLER_FORMAT
@@ -252,15 +254,18 @@ class Calibration:
         return sum(weights[w] for w in checked.unknown) / total if total > 0 else 0.0
 
     def measure(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Measures:
-        """The evidence for a question; `query` is its vector as ranked (encoded if None). A
-        stated background is left out of what describes the question (index/stated.py)."""
+        """The evidence for a question; `query` is its vector as ranked (encoded if None). A stated
+        background (index/stated.py) and a given aspect's cues (index/given_subject.py) are left
+        out of what describes the question."""
         if query is None:
             query = query_vector(self._embedder, checked)
         whole, checked = checked, judged(checked)
         if checked is not whole:  # one more encode, for a question that states a background
             query = self._embedder.encode([checked.text])[0]
+        aspect = asked_of(whole.text, hits, _TOP)
+        query = subject_query(self._embedder, checked.text, aspect, query)
         twin_similarity, twin_scaled = self.twins.near(query)
-        best = self._passages.vector(hits[0].chunk.key) if hits else None
+        best = self._passages.vector(evidence_key(hits, aspect)) if hits else None
         # Every word as asked, everyday ones the corpus lacks too: "who won the football world
         # cup" must not be covered because the corpus knows "who" and "the".
         asked = dict.fromkeys(w for w in words(checked.text) if not w.isdigit())
@@ -276,7 +281,7 @@ class Calibration:
             coverage(weights, hits[0].chunk.lexical_text) if hits else 0.0,
             share,
             off_topic_words,
-            asked_of(whole.text, hits, _TOP),
+            aspect,
             checked.text if checked is not whole else "",
             checked.unknown,
         )
