@@ -9,8 +9,10 @@ be refused). Answers are scored at file level elsewhere; here the SECTION ranked
 too: "how can I see my streak" should open on /progress, not on /remind.
 
 Every question goes through `waypoint search --json` (the contract the lead measures with) over
-knowledge/. The set has two halves (a `=== part B` comment starts the second): part A was used
-to tune the article's wording, part B was not; part B is the result.
+knowledge/. The set has three parts (`=== part B` and `=== part C` comments start the second and
+third): part A was used to tune the article's wording (round 10) and the bot-capability twins
+(round 11), part B was round 10's result, part C was written before round 11 measured anything
+and is its result.
 
 With `--before REV`, the same questions are also asked of a copy of knowledge/ whose article is
 the one committed at REV (git), in the same run: before and after side by side.
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "bench" / "eval" / "using-waypoint.yaml"
 ARTICLE = "waypoint/using-waypoint.md"
 OUT = ROOT / "bench" / "out" / "using-waypoint"
-PART_B = "=== part B"
+PARTS = ("=== part B", "=== part C")  # the comments that start parts B and C
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,19 @@ class Outcome:
 
 
 def load() -> list[Question]:
-    """The probe's questions, each marked A or B by where the part-B comment falls."""
+    """The probe's questions, each marked A, B or C by where the part comments fall."""
     text = EVAL.read_text(encoding="utf-8")
-    before_b = text.split(PART_B, 1)[0]
-    in_a = sum(1 for line in before_b.splitlines() if line.lstrip().startswith("- "))
+    starts = [
+        sum(1 for line in text.split(mark, 1)[0].splitlines() if line.lstrip().startswith("- "))
+        for mark in PARTS
+    ]
     questions = yaml.safe_load(text)["questions"]
     return [
         Question(
-            str(q["q"]), "A" if i < in_a else "B", bool(q["relevant"]), str(q.get("command", ""))
+            str(q["q"]),
+            "ABC"[sum(i >= s for s in starts)],
+            bool(q["relevant"]),
+            str(q.get("command", "")),
         )
         for i, q in enumerate(questions)
     ]
@@ -160,7 +167,7 @@ def main() -> int:
     for label, knowledge, data in runs:
         outcomes = ask(questions, knowledge, data)
         print(f"{label}:")
-        for part in ("A", "B"):
+        for part in "ABC":
             print("  " + summary(questions, outcomes, part))
         if args.show:
             show(questions, outcomes)
