@@ -87,7 +87,6 @@ questions, so a restart does not recompute them.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import threading
@@ -98,11 +97,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.answer import Ranking, covered_subjects, rank
+from index.answer import Ranking, rank
 from index.aspects import NOTHING_ASKED, Aspect, asked_of
 from index.bundled import (
     bundled_lines,
-    near_miss_templates,
     off_topic_questions,
     off_topic_vocabulary,
     technologies,
@@ -113,19 +111,21 @@ from index.calibration_store import (
     Twins,
     matrix,
     read_measured,
-    save_json,
     write_measured,
 )
+from index.corpus_inputs import SUBJECTS, corpus_speller, twin_questions
+from index.corpus_inputs import fingerprint as fingerprint
+from index.corpus_inputs import headings as headings
+from index.corpus_inputs import speller_text as speller_text
 from index.cover_questions import about_topic, query_vector
 from index.decision import Decision
 from index.detail_sentences import KEY as DETAIL_KEY
 from index.detail_sentences import detail_sentences
-from index.documents import Chunk, Hit
+from index.documents import Hit
 from index.given_subject import evidence_key, subject_query
 from index.leftover import Leftovers, PassageVectors, leftovers
-from index.manifest import FORMAT_VERSION
 from index.spelling import FORMAT as SPELLER_FORMAT
-from index.spelling import Checked, Speller, per_billion, words
+from index.spelling import Checked, Speller, words
 from index.stated import judged
 from index.wording import coverage, shared
 
@@ -145,18 +145,9 @@ W_OFF_TOPIC_WORDS = -2.84
 W_GIVEN = 1.64  # index/aspects.py: the passage gives what the question asks for
 W_NOT_GIVEN = -3.68  # ... or does not
 
-_HEADINGS = 150  # headings asked as questions per corpus (evenly spaced, sorted)
 _TOP = 5  # the decision looks at the best five passages
 _COVERED_HALF = 0.5  # word coverage of the best passage counts from here on (see features())
-_SUBJECTS = 8  # at least this many subjects fill the near-miss templates
-# A covered subject longer than this is an article's title, not a subject ("How do I use ...?").
-_SUBJECT_WORDS = 4
-# Words used more than once per thousand in English ("the", "how", "for") are no subject;
-# "data", "learning" or "engineering" are.
-_FUNCTION_WORD = 1_000_000
 _CACHE_FILE = "calibration.json"
-SPELLER = "speller"  # a cold build counts it while the model embeds (Snapshot.derived)
-_SPELLER_FILE = "speller.json"  # the corpus vocabulary, keyed by the passages' text
 # A reload changing more than this share of the passages measures the scale again.
 _RECALIBRATE_SHARE = 0.1
 
@@ -322,89 +313,6 @@ def judged_on(measures: Measures) -> str:
     return f"judged on: {measures.judged_on}" if measures.judged_on else ""
 
 
-def speller_text(chunk: Chunk) -> str:
-    """What the corpus vocabulary counts of a passage: its heading trail and its text."""
-    return f"{chunk.citation.label()} {chunk.lexical_text}"
-
-
-def _speller(
-    snapshot: Snapshot, home: Path | None, previous: Snapshot | None, before: Speller | None
-) -> Speller:
-    """The corpus vocabulary: read from `home` at a start, updated from the passages that
-    changed at a reload, counted from every passage only when neither is possible.
-
-    (The larger name vocabulary, wordfreq, ~0.4 s to load, is read at the first rare word: most
-    questions never need it, and a fresh `waypoint ask` should not wait for it.)
-    """
-    key = fingerprint(snapshot)
-    path = home / _SPELLER_FILE if home is not None else None
-    if previous is not None and before is not None:
-        # A reload reuses the previous snapshot's passage objects for every unchanged file:
-        # only the others are counted out and in (both snapshots are alive, so ids are unique).
-        old = {id(c) for c in previous.chunks}
-        new = {id(c) for c in snapshot.chunks}
-        speller = before.updated(
-            (speller_text(c) for c in previous.chunks if id(c) not in new),
-            (speller_text(c) for c in snapshot.chunks if id(c) not in old),
-        )
-    else:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
-            if isinstance(data, dict) and data.get("key") == key:
-                return Speller.from_json(data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # missing or damaged: counted again below
-        speller = snapshot.derived(SPELLER, lambda: Speller(map(speller_text, snapshot.chunks)))
-    if path is not None:
-        save_json(path, {"key": key, **speller.to_json()})
-    return speller
-
-
-def fingerprint(snapshot: Snapshot) -> str:
-    """A digest of what a snapshot's passages say: their content keys (the embedded text) and
-    their documents' digests (titles, keywords). Cheap at any size: no passage text is read."""
-
-    def compute() -> str:
-        h = hashlib.blake2b(digest_size=16)
-        # The key hashes the embedded text only: the index format says how the rest was made
-        # (format 6: the lexical text, which the vocabulary counts, holds address words).
-        h.update(f"{FORMAT_VERSION}\0".encode())
-        h.update("\n".join(c.key for c in snapshot.chunks).encode())
-        h.update(b"\0")
-        h.update("\n".join(f"{k}={v}" for k, v in sorted(snapshot.documents.items())).encode())
-        return h.hexdigest()
-
-    return snapshot.derived("fingerprint", compute)
-
-
-def headings(snapshot: Snapshot) -> list[str]:
-    """Up to `_HEADINGS` of the corpus's heading trails, evenly spaced in sorted order."""
-    labels = sorted({c.citation.label() for c in snapshot.chunks})
-    step = max(1, len(labels) // _HEADINGS)
-    return labels[::step][:_HEADINGS]
-
-
-def subjects(snapshot: Snapshot) -> list[str]:
-    """What the corpus is about, as a learner names it: the subjects it says it covers when it
-    abstains ("mlops", "data engineer": its roadmaps or the first part of its title trails),
-    then the words the most document titles use ("sql", "python") up to `_SUBJECTS`."""
-    named = [s.lower() for s in covered_subjects(snapshot) if len(s.split()) <= _SUBJECT_WORDS]
-    titles: dict[str, str] = {c.citation.source: c.citation.title for c in snapshot.chunks}
-    counts: dict[str, int] = {}
-    for title in titles.values():
-        for word in set(words(title)):
-            if word.isalpha() and len(word) > 1 and per_billion(word) < _FUNCTION_WORD:
-                counts[word] = counts.get(word, 0) + 1
-    title_words = sorted(counts, key=lambda w: (-counts[w], w))
-    return list(dict.fromkeys([*named, *title_words]))[: max(_SUBJECTS, len(named))]
-
-
-def twin_questions(snapshot: Snapshot) -> list[str]:
-    """The near-miss templates filled with the corpus's subjects."""
-    found = snapshot.derived("subjects", lambda: subjects(snapshot))
-    return [t.replace("{}", s) for t in near_miss_templates() for s in found]
-
-
 def measure_scale(
     snapshot: Snapshot, embedder: Embedder, ranking: Ranking, speller: Speller
 ) -> Measured:
@@ -444,7 +352,7 @@ def _cache_key(snapshot: Snapshot, embedder: Embedder, ranking: Ranking) -> str:
     # The twins are the templates filled with the corpus's subjects, which its titles decide:
     # keyed by the templates and the fingerprint, a start need not work the subjects out.
     # Every question is measured as the speller reads it (its compounds since issue 12 round 9).
-    h.update(f"{_SUBJECTS}\n{DETAIL_KEY}\n{SPELLER_FORMAT}\n".encode())
+    h.update(f"{SUBJECTS}\n{DETAIL_KEY}\n{SPELLER_FORMAT}\n".encode())
     h.update("\n".join(bundled_lines()).encode())
     h.update(fingerprint(snapshot).encode())
     return h.hexdigest()
@@ -473,7 +381,7 @@ def for_snapshot(
         if found is not None:
             return found
         before = _cache.get(previous.lexical) if previous is not None else None
-        speller = _speller(snapshot, home, previous, before.speller if before else None)
+        speller = corpus_speller(snapshot, home, previous, before.speller if before else None)
         key = _cache_key(snapshot, embedder, ranking)
         path = home / _CACHE_FILE if home is not None else None
         measured = read_measured(path, key) if path is not None else None

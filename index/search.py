@@ -21,13 +21,9 @@ from index import roadmap_order
 from index.answer import Ranking, compose, rank
 from index.build import Builder
 from index.bundled import off_topic_questions
-from index.calibration import (
-    SPELLER,
-    Calibration,
-    for_snapshot,
-    speller_text,
-)
+from index.calibration import Calibration, for_snapshot
 from index.catalog import Catalog
+from index.corpus_inputs import SPELLER, speller_text
 from index.cover_questions import query_vector
 from index.decision import Decision
 from index.documents import Answer, Chunk, Hit, IndexStatus, ReloadReport
