@@ -19,6 +19,7 @@ added after the first run (post hoc, said so in bench/abstention_rounds.md):
   (learning-paths' passages are lists: every line had been a "sentence", 17 a passage);
 - clean: the passage embedded without its resource-link lines (roadmap-sh cards embed their
   links' titles), instead of or blended with the shipped vector.
+bench/paraphrase_learned.py combines them all as one linear ranker, chosen the same way.
 
 Every question of the eval sets is ranked as `ask` ranks it (typos corrected first: the indexes and
 question vectors come from bench/ranking_variants.py's `load`), plus these knobs. Printed: hit@5 /

@@ -58,10 +58,10 @@ class Ranking:
     ranking"): questions that describe a concept without naming it. Extra vectors (each
     passage's sentences, max or blended with its cosine; the heading alone; the passage without
     its link lines), an alpha that rises for long or unknown-worded questions, and deeper dense
-    candidates, each chosen leave-one-corpus-out: the sentence vectors lift the seen round-4
-    roadmap-sh set (MRR 0.851 -> 0.885) and the paraphrase probe, but cost knowledge or
-    learning-paths held out and the read roadmap-sh sets (0.910 -> 0.902-0.908), so nothing
-    changed here either.
+    candidates, each chosen leave-one-corpus-out, and all of them as one linear ranker
+    (bench/paraphrase_learned.py): the sentence vectors lift the seen round-4 roadmap-sh set
+    (MRR 0.851 -> 0.885) and the paraphrase probe, but cost knowledge or learning-paths held out
+    and the read roadmap-sh sets (0.910 -> 0.902-0.908), so nothing changed here either.
     """
 
     method: str = "hybrid"  # or "dense", "lexical", "rrf" (reciprocal rank fusion)
