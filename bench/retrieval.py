@@ -466,8 +466,10 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
     for path in sorted((ROOT / "bench" / "eval").glob("*.yaml")):
-        if path.name.startswith("fresh") or path.name == "using-waypoint.yaml":
-            continue  # report-only sets (bench/abstention.py, bench/using_waypoint.py)
+        if path.name.startswith(("fresh", "paraphrase-")) or path.name == "using-waypoint.yaml":
+            # report-only sets (bench/abstention.py, bench/paraphrase_ranking.py,
+            # bench/using_waypoint.py)
+            continue
         if "questions" not in yaml.safe_load(path.read_text(encoding="utf-8")):
             continue  # followups.yaml, order.yaml: sets of their own benchmarks
         name, questions = load_eval(path)

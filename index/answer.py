@@ -53,6 +53,15 @@ class Ranking:
     of `search`: not kept. The round-4 misses are the model's: the right topic is 9th to 36th
     by cosine and shares no word with the question ("where did this table's data come from"
     for "Data Lineage"), which no rescoring of the candidates reaches.
+
+    Round 11 (bench/paraphrase_ranking.py; bench/abstention_rounds.md "Round 11, paraphrase
+    ranking"): questions that describe a concept without naming it. Extra vectors (each
+    passage's sentences, max or blended with its cosine; the heading alone; the passage without
+    its link lines), an alpha that rises for long or unknown-worded questions, and deeper dense
+    candidates, each chosen leave-one-corpus-out, and all of them as one linear ranker
+    (bench/paraphrase_learned.py): the sentence vectors lift the seen round-4 roadmap-sh set
+    (MRR 0.851 -> 0.885) and the paraphrase probe, but cost knowledge or learning-paths held out
+    and the read roadmap-sh sets (0.910 -> 0.902-0.908), so nothing changed here either.
     """
 
     method: str = "hybrid"  # or "dense", "lexical", "rrf" (reciprocal rank fusion)
