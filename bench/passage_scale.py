@@ -53,6 +53,7 @@ from bench.abstention_fit import Row  # noqa: E402
 from bench.retrieval import Question, load_eval, model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import rank  # noqa: E402
+from index.aspects import families  # noqa: E402
 from index.bundled import off_topic_questions  # noqa: E402
 from index.corpus_inputs import twin_questions  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
@@ -62,7 +63,10 @@ from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 
 # Per question: its best cosine, the off-topic questions' max / q90 / mean / std on its best
 # passage, the twins' max / q90 there, the corpus's scale span, the passage's length, and the
-# cosine of the passage's own detail sentence (index/detail_sentences.py) to it.
+# cosine of the passage's own detail sentence (index/detail_sentences.py) to it; and the max of
+# the "plain" off-topic questions only: those that ask for no aspect of index/aspects.py (no
+# duration, pay, degree, legal terms, interview ...), so a careers corpus's own subject is not
+# its passages' zero.
 STATS = (
     "cosine",
     "off max",
@@ -74,6 +78,7 @@ STATS = (
     "span",
     "len",
     "sentence",
+    "plain max",
 )
 PROBE_SEED = 11
 PROBE_SIZE = 60  # generated on-topic and off-topic questions per corpus
@@ -94,6 +99,8 @@ class Measurer:
         # As measure_scale runs them: the off-topic questions as the corpus's speller reads them.
         texts = [self.cal.speller.check(q).text for q in off_topic_questions()]
         self.off = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+        asks = [any(f.asked_by(q) for f in families()) for q in off_topic_questions()]
+        self.plain = self.off[~np.array(asks, dtype=bool)]
         self.span = max(self.cal.scale.headings - self.cal.scale.off_topic, 0.05)
         self._sentence: dict[str, float] = {}
 
@@ -133,9 +140,10 @@ class Measurer:
                 self.span,
                 len(best.chunk.lexical_text),
                 self.sentence_level(best.chunk, vector),
+                (self.plain @ vector).max(),
             )
         # A passage without a fitting sentence takes the corpus's median level.
-        level = out[:, -1]
+        level = out[:, STATS.index("sentence")]
         level[np.isnan(level)] = np.nanmedian(level) if np.isfinite(level).any() else 0.0
         return out
 
@@ -233,6 +241,8 @@ def forms(p: Pool) -> dict[str, np.ndarray]:
         "+ off max alone (the passage's level)": top,
         "+ max(0, cosine - off max)": np.maximum(0.0, c - top),
         "+ min(0, cosine - off max)": np.minimum(0.0, c - top),
+        "+ cosine - plain off max (no aspect asked)": c - s["plain max"],
+        "+ min(0, cosine - plain off max)": np.minimum(0.0, c - s["plain max"]),
         "+ own sentence level (the passage's 1)": s["sentence"],
         "+ cosine - own sentence level": c - s["sentence"],
         "+ (cosine - off max) / (sentence - off max)": (c - top)
@@ -249,6 +259,7 @@ def signals(stats: np.ndarray, corpus_zero: float) -> dict[str, np.ndarray]:
         "cosine - off max": c - s["off max"],
         "z on the passage": (c - s["off mean"]) / np.maximum(s["off std"], 1e-3),
         "cosine - own sentence": c - s["sentence"],
+        "cosine - plain off max": c - s["plain max"],
     }
 
 
@@ -310,6 +321,7 @@ def main() -> int:
     for label, placed in {
         "(cosine - off max) / span": (s["cosine"] - s["off max"]) / span,
         "(cosine - off mean) / span": (s["cosine"] - s["off mean"]) / span,
+        "(cosine - plain off max) / span": (s["cosine"] - s["plain max"]) / span,
         "(cosine - corpus zero) / (sentence - corpus zero)": (s["cosine"] - zero)
         / np.maximum(s["sentence"] - zero, 0.05),
     }.items():
