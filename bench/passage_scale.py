@@ -327,6 +327,17 @@ def main() -> int:
     }.items():
         changed[:, 0] = placed + twins  # against_twins with the passage's zero
         p.line(f"instead of scaled: {label}", changed)
+    # The twins' offset measured on the passage too: the twins' max or q90 there, from the
+    # passage's zero or the corpus's, in place of against_twins or beside it.
+    alike = np.array([r.measures.twin_similarity for r in rows])
+    c, top = s["cosine"], s["off max"]
+    for twin in ("twin max", "twin q90"):
+        level = s[twin]
+        changed[:, 0] = (c - top) / span - alike * (level - top) / span
+        p.line(f"instead: passage zero, twins' {twin[5:]} there", changed)
+        p.line(f"+ the same beside ({twin[5:]})", np.column_stack([p.base, changed[:, 0]]), 1)
+        changed[:, 0] = (c - zero) / span - alike * (level - zero) / span
+        p.line(f"instead: corpus zero, twins' {twin[5:]} there", changed)
     noise: list[int] = []
     for seed in range(args.seeds):
         column = np.random.default_rng(seed).normal(size=len(rows)) * 0.05
