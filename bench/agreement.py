@@ -8,14 +8,17 @@ fitted sets), with the decision's features without index/agreement.py's column, 
 (what ships), and with each other form of the evidence measured instead of it, raw and placed
 on each corpus's own scale (0 at the mean of its bundled off-topic questions, 1 at the mean of
 its headings asked as questions, as the calibration asks them). Beside them, 30 columns of
-random numbers: a gain inside their band is noise. Deterministic (the noise is seeded).
+random numbers: a gain inside their band is noise. Deterministic (the noise is seeded). Last,
+the per-question cost of the kept form (median over every question asked, calibration included).
 The figures and what was kept: bench/abstention_rounds.md, "Round 11, ranker agreement".
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -64,8 +67,11 @@ def candidates(hits: Sequence[Hit]) -> tuple[float, ...]:
     order_d = np.argsort(np.argsort([-h.dense for h in top], kind="stable"))
     order_l = np.argsort(np.argsort([-h.lexical for h in top], kind="stable"))
     varied = len(top) > 2 and len({h.lexical for h in top}) > 1
+    start = time.perf_counter()
+    agrees = agreement(hits)
+    _state.setdefault("us", []).append((time.perf_counter() - start) * 1e6)
     return (
-        agreement(hits),
+        agrees,
         float(bool(lexical) and dense[0] == lexical[0]),
         sum(h.chunk.citation.source == first for h in top[1:5]) / max(1, len(top[1:5])),
         float(pairs / (len(m) * (len(m) - 1))) if len(m) > 1 else 0.0,
@@ -167,6 +173,9 @@ def main() -> int:
         )
     band = f"{min(noise)} .. {max(noise)} (median {np.median(noise):.0f})"
     print(f"  + a random column, 30 draws: {band}")
+    print(
+        f"cost of index/agreement.py per question: median {statistics.median(_state['us']):.1f} µs"
+    )
     return 0
 
 
