@@ -14,16 +14,16 @@ is not changed, and it costs a pass over ten hits. The decision weighs it with t
 `W_AGREEMENT` (index/calibration.py), and `Decision.explain()` says when it is 0.
 
 Issue 12 round 11b (bench/agreement.py; bench/abstention_rounds.md "Round 11, ranker
-agreement"): of twelve forms measured held out (leave-one-corpus-out) on the fitted and read
-eval sets, this one, the form written down first, lifted the total 1522 -> 1529 of 1591 with
-no corpus dropping (a column of random numbers: 1515-1525); two and five files instead of three
-gave 1528 and 1527. The coherence of the best five passages (their files' share, their mean
-pairwise cosine, the distinct files among them), the rank correlation of the two rankers, the
-reverse direction (BM25's best file among the closest three) and every form placed on a
-corpus's own scale (0 at its off-topic questions, 1 at its headings) did not pay off: the
-file share is cheap on the seeds corpus (29 passages in four articles) and meaningless on
-roadmap-sh (a file per topic). Chosen among those forms on the same pool, so the +7 is partly
-tuned; the blind sets judge it.
+agreement"): of nine forms, each raw and placed on the corpus's own scale, measured held out
+(leave-one-corpus-out) on the fitted and read eval sets, this one, the form written down first,
+lifted the total 1522 -> 1529 of 1591 with no corpus dropping (a column of random numbers:
+1515-1525); two and five files instead of three gave 1528 and 1527. The coherence of the best
+five passages (their files' share, their mean pairwise cosine, the distinct files among them),
+the rank correlation of the two rankers, the reverse direction (BM25's best file among the
+closest three) and every form placed on a corpus's own scale (0 at its off-topic questions, 1 at
+its headings) did not pay off: the file share is cheap on the seeds corpus (29 passages in four
+articles) and meaningless on roadmap-sh (a file per topic). Chosen among those forms on the same
+pool, so the +7 is partly tuned; the blind sets judge it.
 """
 
 from __future__ import annotations
