@@ -255,6 +255,7 @@ def main() -> int:
         "W_OFF_TOPIC_WORDS",
         "W_GIVEN",
         "W_NOT_GIVEN",
+        "W_AGREEMENT",
     )
     current = tuple(getattr(calibration, n) for n in weight_names)
     print(

@@ -85,6 +85,7 @@ PREVIOUS = {
     "no off-topic words": "all of it but the share of words the off-topic questions use",
     "headings' leftover": "the leftover's on-topic reference the headings only, no sentences",
     "no aspect": "all of it but whether the passage gives what is asked for (index/aspects.py)",
+    "no agreement": "all of it but whether the rankers' best files agree (index/agreement.py)",
 }
 
 
@@ -104,6 +105,8 @@ def features(row: Row, decision: str = CURRENT) -> tuple[float, ...]:
         return m.features()[:4]
     if decision == "no aspect":
         return m.features()[:5]
+    if decision == "no agreement":
+        return m.features()[:7]
     return m.features()
 
 
@@ -196,8 +199,17 @@ def compare_fits(rows: Sequence[Row], scored: Sequence[str]) -> dict[str, tuple[
 # Round 10, the form of the decision: the same evidence in other forms than one linear sum
 # (bench/abstention_rounds.md, `--variants`). Measured, none kept: printed so a later round can
 # rerun them on new features.
-FEATURES = ("against", "unknown", "leftover", "coverage", "off words", "given", "not given")
-SIGNS = (1, -1, -1, 1, -1, 1, -1)  # each feature's direction in the linear fit
+FEATURES = (
+    "against",
+    "unknown",
+    "leftover",
+    "coverage",
+    "off words",
+    "given",
+    "not given",
+    "agreement",
+)
+SIGNS = (1, -1, -1, 1, -1, 1, -1, 1)  # each feature's direction in the linear fit
 Model = Callable[[], Any]  # makes an unfitted sklearn classifier
 
 

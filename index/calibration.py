@@ -57,6 +57,8 @@ of evidence, each measured against the corpus the question is asked of:
    pay figure, a degree, legal terms ... in the best file's passages among the best five:
    `given` and `not_given` (0/1; both 0 for the many questions that ask for none of them).
    A given duration's question meets items 3-4 without its "how long" (index/given_subject.py).
+9. **Whether the two rankers agree** (index/agreement.py): 1 when the closest passage's file by
+   cosine is among the best three files by BM25 in the first ten hits, else 0.
 
 Items 2-7 describe the question; for one that states the learner's background first ("I have a
 CS degree, how long will the path take me") they are measured on its asked part, while ranking and
@@ -64,7 +66,8 @@ item 1 read the whole question (index/stated.py; `explain()` says "judged on: ..
 
 `confidence = sigmoid(BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER *
 leftover + W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic_share + W_GIVEN * given +
-W_NOT_GIVEN * not_given)`; it answers when confidence >= 0.5. The weights are the same for every
+W_NOT_GIVEN * not_given + W_AGREEMENT * agreement)`; it answers when confidence >= 0.5.
+The weights are the same for every
 corpus: a logistic regression fitted by `bench/abstention.py` on the fitted eval sets of the four
 corpora in `bench/eval/` (knowledge, learning-paths, roadmap-sh, seeds), measured
 leave-one-corpus-out (fitted on three corpora, scored on the fourth); rerun it after changing the
@@ -97,6 +100,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.agreement import agreement
 from index.answer import Ranking, rank
 from index.aspects import NOTHING_ASKED, Aspect, asked_of
 from index.bundled import (
@@ -135,15 +139,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Fitted by bench/abstention.py on the four fitted sets (round 11: address words, branch link11).
-BIAS = -0.76
-W_SCALED = 9.80
-W_UNKNOWN = -7.38
-W_LEFTOVER = -5.33
-W_COVERAGE = 4.05
-W_OFF_TOPIC_WORDS = -2.84
-W_GIVEN = 1.64  # index/aspects.py: the passage gives what the question asks for
-W_NOT_GIVEN = -3.68  # ... or does not
+# Fitted by bench/abstention.py on the four fitted sets (round 11b: ranker agreement, agree11).
+BIAS = -1.02
+W_SCALED = 9.38
+W_UNKNOWN = -7.23
+W_LEFTOVER = -5.94
+W_COVERAGE = 3.97
+W_OFF_TOPIC_WORDS = -2.74
+W_GIVEN = 1.02  # index/aspects.py: the passage gives what the question asks for
+W_NOT_GIVEN = -3.53  # ... or does not
+W_AGREEMENT = 0.46  # index/agreement.py: the rankers' best files agree
 
 _TOP = 5  # the decision looks at the best five passages
 _COVERED_HALF = 0.5  # word coverage of the best passage counts from here on (see features())
@@ -173,24 +178,25 @@ class Measures:
     aspect: Aspect = NOTHING_ASKED  # what it asks for, and what the best file's passages give
     judged_on: str = ""  # the asked part, when a stated background was left out (index/stated.py)
     unknown: tuple[str, ...] = ()  # the judged words the corpus never uses
+    agreement: float = 1.0  # index/agreement.py: 1 when the rankers' best files agree
 
     def features(self) -> tuple[float, ...]:
         """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
-        given): what the weights apply to."""
+        given, agreement): what the weights apply to."""
         against_twins = self.scaled - self.twin_similarity * self.twin_scaled
         # Evidence one way only: a passage naming most of the question's words says it is
         # covered, but a paraphrase in the learner's own words names few and still may be.
         coverage = max(0.0, self.coverage - _COVERED_HALF) / (1.0 - _COVERED_HALF)
         shares = self.unknown_share, self.leftover, coverage, self.off_topic_share
-        return against_twins, *shares, *self.aspect.features()
+        return against_twins, *shares, *self.aspect.features(), self.agreement
 
 
 def decide(features: tuple[float, ...]) -> float:
     """The confidence that the knowledge base covers a question, from `Measures.features`."""
-    against_twins, unknown_share, leftover, coverage, off_topic, given, not_given = features
+    against_twins, unknown_share, leftover, coverage, off_topic, given, not_given, agree = features
     z = BIAS + W_SCALED * against_twins + W_UNKNOWN * unknown_share + W_LEFTOVER * leftover
     z += W_COVERAGE * coverage + W_OFF_TOPIC_WORDS * off_topic
-    z += W_GIVEN * given + W_NOT_GIVEN * not_given
+    z += W_GIVEN * given + W_NOT_GIVEN * not_given + W_AGREEMENT * agree
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
@@ -275,6 +281,7 @@ class Calibration:
             aspect,
             checked.text if checked is not whole else "",
             checked.unknown,
+            agreement(hits),
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -305,6 +312,7 @@ class Calibration:
             measures.off_topic_words,
             measures.off_topic_share,
             "; ".join(filter(None, (measures.aspect.explain(), judged_on(measures)))),
+            agreement=measures.agreement,
         )
 
 

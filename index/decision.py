@@ -28,6 +28,7 @@ class Decision:
     off_topic_words: tuple[str, ...] = ()  # its words the bundled off-topic questions use
     off_topic_share: float = 0.0  # their weighted share
     aspect: str = ""  # what it asks for and whether the passage gives it (index/aspects.py)
+    agreement: float = 1.0  # 0 when the rankers' best files disagree (index/agreement.py)
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
@@ -38,6 +39,8 @@ class Decision:
         if self.off_topic_words:
             unknown += f", asks like off-topic questions: {', '.join(self.off_topic_words)}"
         unknown += f", {self.aspect}" if self.aspect else ""
+        if not self.agreement:
+            unknown += ", its closest passage's file is not among the best three by words"
         return (
             f"{verdict} (confidence {self.confidence:.2f}: best cosine {self.cosine:.3f}, "
             f"{self.scaled:.2f} on this corpus's scale, {self.against_twins:.2f} from near-miss "
