@@ -53,7 +53,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.abstention import CORPORA  # noqa: E402
-from bench.ranking_variants import OUT, Corpus, Sets, _top, file_ranking_of, load  # noqa: E402
+from bench.ranking_variants import (  # noqa: E402
+    OUT,
+    Corpus,
+    Sets,
+    _top,
+    corpus_of,
+    file_ranking_of,
+    load,
+    print_sweep,
+)
 from index.answer import Ranking, _share  # noqa: E402
 
 PROBE = "paraphrase-"
@@ -284,10 +293,6 @@ def fitted(stem: str) -> bool:
     return not stem.startswith(("fresh", PROBE)) or stem in SEEN
 
 
-def corpus_of(stem: str) -> str:
-    return next(name for name in CORPORA if stem.endswith(name))
-
-
 def pooled_of(figures: Figures, stems: list[str]) -> tuple[float, float, int]:
     """hit@5 / MRR@10 over the questions of several sets together."""
     n = sum(figures[k][2] for k in stems if k in figures)
@@ -332,21 +337,7 @@ def main() -> int:
     stems = [k for k in table[BASE.label] if fitted(k)]
     read = [k for k in table[BASE.label] if not fitted(k) and not k.startswith(PROBE)]
     probe = [k for k in table[BASE.label] if k.startswith(PROBE)]
-    print(f"\n{'setting':<30}" + "".join(f"{k[:17]:>18}" for k in stems) + "  mean MRR")
-    for s in settings:
-        row = table[s.label]
-        cells = "".join(f"     {row[k][0]:.3f}/{row[k][1]:.3f}" for k in stems)
-        print(f"{s.label:<30}{cells}  {statistics.mean(row[k][1] for k in stems):.4f}")
-    print("\nleave-one-corpus-out: each family's best setting on the other corpora, held out")
-    for family, group in families.items():
-        for held in stems:
-            others = [k for k in stems if corpus_of(k) != corpus_of(held)]
-            pick = max(group, key=lambda s: statistics.mean(table[s.label][k][1] for k in others))
-            a, b = table[pick.label][held], table[BASE.label][held]
-            print(
-                f"  {family:<10} {held:<18} {pick.label:<28} {a[0]:.3f}/{a[1]:.3f} "
-                f"(shipped {b[0]:.3f}/{b[1]:.3f})"
-            )
+    print_sweep(table, BASE.label, settings, families, stems, (30, 10, 18, 28))
     print(
         "\nreport only, each family's choice over ALL fitted sets (hit@5/MRR@10, questions):"
         "\n  READ sets by corpus | READ paraphrase kind, all corpora | probe"

@@ -40,10 +40,10 @@ import math
 import os
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -355,6 +355,41 @@ def corpus_of(stem: str) -> str:
     return next(name for name in CORPORA if stem.endswith(name))
 
 
+class Labelled(Protocol):
+    """A variant of a sweep: anything with a label."""
+
+    @property
+    def label(self) -> str: ...
+
+
+def print_sweep(
+    table: dict[str, dict[str, tuple[float, float]]],
+    base: str,
+    settings: Sequence[Labelled],
+    families: Mapping[str, Sequence[Labelled]],
+    stems: list[str],
+    widths: tuple[int, int, int, int],
+) -> None:
+    """Every setting's hit@5/MRR@10 per fitted set, then each family's setting chosen on the
+    other corpora and scored on the held-out one (leave-one-corpus-out)."""
+    label, family_w, held_w, pick_w = widths
+    print(f"\n{'setting':<{label}}" + "".join(f"{k[:17]:>18}" for k in stems) + "  mean MRR")
+    for s in settings:
+        row = table[s.label]
+        cells = "".join(f"     {row[k][0]:.3f}/{row[k][1]:.3f}" for k in stems)
+        print(f"{s.label:<{label}}{cells}  {statistics.mean(row[k][1] for k in stems):.4f}")
+    print("\nleave-one-corpus-out: each family's best setting on the other corpora, held out")
+    for family, group in families.items():
+        for held in stems:
+            others = [k for k in stems if corpus_of(k) != corpus_of(held)]
+            pick = max(group, key=lambda s: statistics.mean(table[s.label][k][1] for k in others))
+            a, b = table[pick.label][held], table[base][held]
+            print(
+                f"  {family:<{family_w}} {held:<{held_w}} {pick.label:<{pick_w}} "
+                f"{a[0]:.3f}/{a[1]:.3f} (shipped {b[0]:.3f}/{b[1]:.3f})"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--family", action="append", choices=sorted(FAMILIES))
@@ -376,21 +411,7 @@ def main() -> int:
             table.setdefault(s.label, {}).update(scores(corpus, sets, s))
         print(f"  {name}: {len(corpus.snap.chunks)} passages scored", flush=True)
     stems = [k for k in table[BASE.label] if fitted(k)]
-    print(f"\n{'setting':<34}" + "".join(f"{k[:17]:>18}" for k in stems) + "  mean MRR")
-    for s in settings:
-        row = table[s.label]
-        cells = "".join(f"     {row[k][0]:.3f}/{row[k][1]:.3f}" for k in stems)
-        print(f"{s.label:<34}{cells}  {statistics.mean(row[k][1] for k in stems):.4f}")
-    print("\nleave-one-corpus-out: each family's best setting on the other corpora, held out")
-    for family, group in families.items():
-        for held in stems:
-            others = [k for k in stems if corpus_of(k) != corpus_of(held)]
-            pick = max(group, key=lambda s: statistics.mean(table[s.label][k][1] for k in others))
-            a, b = table[pick.label][held], table[BASE.label][held]
-            print(
-                f"  {family:<13} {held:<19} {pick.label:<30} {a[0]:.3f}/{a[1]:.3f} "
-                f"(shipped {b[0]:.3f}/{b[1]:.3f})"
-            )
+    print_sweep(table, BASE.label, settings, families, stems, (34, 13, 19, 30))
     if args.report_only:
         print("\nreport-only sets, each family's choice over ALL fitted sets (hit@5/MRR@10):")
         report = [k for k in table[BASE.label] if not fitted(k)]
