@@ -52,7 +52,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from index.aspects import Aspect, evidence, families
+from index.aspects import Aspect, Family, evidence, families
 
 if TYPE_CHECKING:
     from index.documents import Hit
@@ -65,6 +65,17 @@ _EDGES = re.compile(r"^[\s,.;:!?()–—-]+|[\s,.;:()–—-]+$")
 _MIN_WORDS = 2
 
 
+def _judged_by_subject(aspect: Aspect, judged: Collection[str] | None) -> list[Family]:
+    """The families a question asks for, when the passages give them all and each is judged
+    by its subject (marked `judge: subject`, or named in `judged`); [] otherwise."""
+    if aspect.score <= 0:
+        return []
+    asked = [f for f in families() if f.what in aspect.asked]
+    if not all(f.subject if judged is None else f.name in judged for f in asked):
+        return []
+    return asked
+
+
 def subject_text(text: str, aspect: Aspect, judged: Collection[str] | None = None) -> str | None:
     """`text` (lower-cased) without the cues asking for the families `aspect` says the passages
     give, when all it asks for is given and each family is marked `judge: subject` (or named in
@@ -74,10 +85,8 @@ def subject_text(text: str, aspect: Aspect, judged: Collection[str] | None = Non
     >>> subject_text("how long does the data science path take", Aspect(("a duration",)))
     'does the data science path take'
     """
-    if aspect.score <= 0:
-        return None
-    asked = [f for f in families() if f.what in aspect.asked]
-    if not asked or not all(f.subject if judged is None else f.name in judged for f in asked):
+    asked = _judged_by_subject(aspect, judged)
+    if not asked:
         return None
     left = text.lower()
     for family in asked:
@@ -108,12 +117,8 @@ def evidence_key(hits: Sequence[Hit], aspect: Aspect, judged: Collection[str] | 
     overview ranked above them), else the best passage's ("" without passages)."""
     if not hits:
         return ""
-    asked = [f for f in families() if f.what in aspect.asked]
-    if (
-        aspect.score > 0
-        and asked
-        and all(f.subject if judged is None else f.name in judged for f in asked)
-    ):
+    asked = _judged_by_subject(aspect, judged)
+    if asked:
         for hit in hits[:3]:
             said = evidence(f"{hit.chunk.citation.label()}\n{hit.chunk.text}")
             if all(f.given_by(said) for f in asked):
