@@ -26,17 +26,26 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 KEY = f"detail sentences {_PASSAGES} {_MIN_WORDS}-{_MAX_WORDS}"
 
 
-def sentence(embed_text: str) -> str | None:
-    """The middle one of a passage's sentences of `_MIN_WORDS` to `_MAX_WORDS` words, the
-    heading trail (the first line of the embedded text) and link lines left out; None if none.
-    """
+def sentences(embed_text: str, count: int = 1) -> list[str]:
+    """Up to `count` of a passage's sentences of `_MIN_WORDS` to `_MAX_WORDS` words, evenly
+    spread over them (one: the middle one), the heading trail (the first line of the embedded
+    text) and link lines left out."""
     _, _, body = embed_text.partition("\n")
     fit = [
         s.strip()
         for s in _SENTENCE_END.split(body)
         if _MIN_WORDS <= len(s.split()) <= _MAX_WORDS and "@" not in s and "://" not in s
     ]
-    return fit[len(fit) // 2] if fit else None
+    # The middle of each of `count` equal stretches: for one, the middle sentence.
+    picked = sorted({(2 * i + 1) * len(fit) // (2 * count) for i in range(count)}) if fit else []
+    return [fit[i] for i in picked]
+
+
+def sentence(embed_text: str) -> str | None:
+    """The middle one of a passage's sentences of `_MIN_WORDS` to `_MAX_WORDS` words (see
+    `sentences`); None if none."""
+    found = sentences(embed_text)
+    return found[0] if found else None
 
 
 def detail_sentences(snapshot: Snapshot) -> list[str]:

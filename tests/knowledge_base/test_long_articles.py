@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from index.detail_sentences import sentence
+from index.detail_sentences import sentence, sentences
 from index.search import IndexConfig, KnowledgeBase
 
 Config = Callable[..., IndexConfig]
@@ -169,3 +169,18 @@ def test_the_calibration_asks_a_sentence_of_the_passage_not_its_heading_or_links
     # middle one.
     assert sentence(passage) == "What helped was writing, in plain words, what the test assumes."
     assert sentence("Only a heading › With a trail\nToo short.") is None
+
+
+def test_several_sentences_of_a_passage_are_spread_over_it_each_once() -> None:
+    fitting = [
+        "Start with one small project you actually care about finishing.",
+        "Read the documentation of the library before searching for answers.",
+        "Write down what confused you at the end of every session.",
+        "Explain the idea to a friend to see where your understanding breaks.",
+    ]
+    passage = "Study habits › Small steps\n" + "\n".join(["Too short.", *fitting])
+    # The middle of each of two halves; one is today's middle sentence; more than there are
+    # gives each fitting sentence once, in order.
+    assert sentences(passage, 2) == [fitting[1], fitting[3]]
+    assert sentences(passage) == [fitting[2]] == [sentence(passage)]
+    assert sentences(passage, 9) == fitting
