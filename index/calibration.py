@@ -126,7 +126,7 @@ from index.decision import Decision
 from index.detail_sentences import KEY as DETAIL_KEY
 from index.detail_sentences import detail_sentences
 from index.documents import Hit
-from index.given_subject import evidence_key, subject_query
+from index.given_subject import evidence_key, subject_text
 from index.leftover import Leftovers, PassageVectors, leftovers
 from index.spelling import FORMAT as SPELLER_FORMAT
 from index.spelling import Checked, Speller, words
@@ -257,10 +257,12 @@ class Calibration:
         if query is None:
             query = query_vector(self._embedder, checked)
         whole, checked = checked, judged(checked)
-        if checked is not whole:  # one more encode, for a question that states a background
-            query = self._embedder.encode([checked.text])[0]
         aspect = asked_of(whole.text, hits, _TOP)
-        query = subject_query(self._embedder, checked.text, aspect, query)
+        # One more encode, once, for a question judged by a part of it: without a stated
+        # background, or without the cues of an aspect the passages give.
+        text = subject_text(checked.text, aspect) or checked.text
+        if checked is not whole or text != checked.text:
+            query = self._embedder.encode([text])[0]
         twin_similarity, twin_scaled = self.twins.near(query)
         best = self._passages.vector(evidence_key(hits, aspect)) if hits else None
         # Every word as asked, everyday ones the corpus lacks too: "who won the football world
