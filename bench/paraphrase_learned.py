@@ -9,7 +9,7 @@ heading alone, what its link-free text changes (clean - cosine), the BM25 share 
 share (index/answer.py `_share`). A passage scores `features @ w` with w[0] = 1; the shipped fusion
 is w = (1, 0, 0, 0, 0.3/0.7, 0.05/0.7). A grid of 720 weightings is scored (MRR@10, file level) on
 the fitted sets; for each corpus, the weighting best on the OTHER corpora's fitted sets is reported
-on it (held out), and the one best on all fitted sets on the READ sets (fresh- .. fresh7-), their
+on it (held out), and the one best on all fitted sets on the READ sets (fresh- .. fresh8-), their
 paraphrase kind and the probe (bench/eval/paraphrase-roadmap-sh.yaml), report only.
 """
 

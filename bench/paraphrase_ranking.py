@@ -25,7 +25,7 @@ Every question of the eval sets is ranked as `ask` ranks it (typos corrected fir
 question vectors come from bench/ranking_variants.py's `load`), plus these knobs. Printed: hit@5 /
 MRR@10 (file level) per fitted set, each family's leave-one-corpus-out choice (best mean MRR@10 on
 the OTHER corpora's fitted sets, scored on the held-out corpus), and, for each family's choice over
-all fitted sets: the READ sets (fresh- .. fresh7-, scored and read in earlier rounds, never tuned
+all fitted sets: the READ sets (fresh- .. fresh8-, scored and read in earlier rounds, never tuned
 on here) overall and their paraphrase kind alone, and the paraphrase probe
 bench/eval/paraphrase-roadmap-sh.yaml (written before anything was measured; never tuned on). With
 --every, the report-only figures of every setting (to report, never to choose). The build cost of
