@@ -15,7 +15,7 @@ articles) with their eval sets in bench/eval/, from one run, side by side:
 - per corpus and per question kind: questions, hit@5, MRR@10 (file level), abstention accuracy,
   on-topic questions refused and off-topic questions answered;
 - the eval sets are the fitted ones (bench/eval/<corpus>.yaml) and the READ rounds' sets
-  (fresh-, ..., fresh7-<corpus>.yaml: report-only once, scored and read many
+  (fresh-, ..., fresh8-<corpus>.yaml: report-only once, scored and read many
   times since, so no longer blind); every corpus is scored held out on both. The weights are
   fitted on the fitted sets only, or on both (FIT_READ); both fits are printed side by side;
 - the weights fitted on all corpora (what index/calibration.py ships), with their in-sample
@@ -81,12 +81,12 @@ from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 # bench/retrieval.py's corpora, in the order this bench prints them.
 ORDER = ("knowledge", "learning-paths", "roadmap-sh", "seeds")
 CORPORA = {name: ALL_CORPORA[name] for name in ORDER}
-# The report-only sets' rounds that have been scored and read (fresh7- once, at the end of
-# round 10): no longer blind, scored beside the fitted sets (bench/eval/<prefix><corpus>.yaml).
-READ = ("fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-", "fresh7-")
+# The report-only sets' rounds that have been scored and read (fresh8- once, at the end of
+# round 11): no longer blind, scored beside the fitted sets (bench/eval/<prefix><corpus>.yaml).
+READ = ("fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-", "fresh7-", "fresh8-")
 # The blind report-only sets, by the prefix of their file name: never fitted on.
 REPORT_ONLY: dict[str, str] = {
-    "fresh8-": "FRESH8 (round 11: written before the eleventh round ran or tuned anything)"
+    "fresh9-": "FRESH9 (round 12: written before the twelfth round ran or tuned anything)"
 }
 OUT = ROOT / "bench" / "out" / "abstention"
 GOALS = {"hit@5": 0.97, "MRR@10": 0.93, "abstention": 0.96, "query_p50_ms": 5.0}
