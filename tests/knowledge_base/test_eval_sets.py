@@ -14,7 +14,18 @@ REPO = HERE.parents[1]
 EVAL = REPO / "bench" / "eval"
 KINDS = {"paraphrase", "typo", "keyword", "multi", "vague", "cover"}
 # bench/eval/<round><corpus>.yaml: the fitted sets, then each report-only round in order.
-ROUNDS = ("", "fresh-", "fresh2-", "fresh3-", "fresh4-", "fresh5-", "fresh6-", "fresh7-", "fresh8-")
+ROUNDS = (
+    "",
+    "fresh-",
+    "fresh2-",
+    "fresh3-",
+    "fresh4-",
+    "fresh5-",
+    "fresh6-",
+    "fresh7-",
+    "fresh8-",
+    "fresh9-",
+)
 SET_CORPORA = {
     "knowledge": REPO / "knowledge",
     "learning-paths": LEARNING_PATHS,
@@ -113,6 +124,12 @@ def test_eval_set_is_large_varied_and_points_at_real_files(
         _set("fresh8-learning-paths", 20, 10, id="learning-paths-round-11"),
         _set("fresh8-roadmap-sh", 25, 12, id="roadmap-sh-round-11"),
         _set("fresh8-seeds", 20, 10, id="seeds-round-11"),
+        # Round 12 (bench/eval/fresh9-*.yaml): the same mix, written before round 12 ran; concepts
+        # in plain words, files no earlier set labelled, features of covered tools the tree omits.
+        _set("fresh9-knowledge", 20, 10, id="knowledge-round-12"),
+        _set("fresh9-learning-paths", 20, 10, id="learning-paths-round-12"),
+        _set("fresh9-roadmap-sh", 25, 12, id="roadmap-sh-round-12"),
+        _set("fresh9-seeds", 20, 10, id="seeds-round-12"),
     ],
 )
 def test_fresh_report_only_set_points_at_real_files_and_repeats_no_older_question(
