@@ -72,7 +72,9 @@ _ASPECTS = "aspects.txt"
 # interrogative that opens the ask ("I have a stats degree how many months ..." has two).
 _CLAUSE_END = re.compile(
     r"[,.;:!?()]+|\s(?:and|but|so|though|although|because)\s|\s(?:-+|–|—)\s|[–—]"
-    r"|(?=\b(?:how|what|which|when|where|why|who|whom)\b)"
+    # ... but "someone who did a stats degree" is one clause: "who" there opens no ask.
+    r"|(?<!someone )(?<!somebody )(?<!person )(?<!people )(?<!student )"
+    r"(?=\b(?:how|what|which|when|where|why|who|whom)\b)"
     r"|(?=\b(?:do|does|can|could|should|will|would|is|are|am|must) "
     r"(?:i|you|we|they|one|it|there|someone)\b)"
 )
@@ -82,7 +84,7 @@ _CLAUSE_END = re.compile(
 _STATES = re.compile(
     r"\s*(?:(?:i|i've|ive|i'm|im|i am|we|we're|we've|my|our|currently|already)\b"
     r"|(?:as (?:an?|someone|somebody)|with (?:my|a|an|our)|coming from|having|being"
-    r"|after (?:my|a|an)|for (?:someone|somebody|a person|people) (?:with|who))\b"
+    r"|after (?:my|a|an)|(?:for )?(?:someone|somebody|a person|people|a student) (?:with|who))\b"
     r"|[\w' -]+ here\s*$)"
 )
 # ... unless it asks all the same: "I need a degree?", "I wonder whether a bootcamp counts",

@@ -43,6 +43,8 @@ DEGREE = "degree or education requirement"
         "I've got a masters in biology and how long would the path take me",
         "as someone with a CS degree, how long is the data science path",
         "for someone with a masters, how long is the path",
+        "someone who did a stats degree, how many months for the data science route",
+        "a person with a physics degree, how long is the path",
         "I studied law — how long will the data science path take",
         "former lawyer here: how long is the path",
         "I earn well as a nurse but how long does the path take",
