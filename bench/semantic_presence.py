@@ -57,6 +57,7 @@ import asyncio
 import contextlib
 import functools
 import io
+import itertools
 import os
 import random
 import re
@@ -96,7 +97,13 @@ UNIT = lambda w: w not in stop_words()  # noqa: E731
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-SENTENCE = ("best sentence", "best sentence - passage", "worst unit vs sentences")
+SENTENCE = (
+    "best sentence",
+    "best sentence - passage",
+    "worst unit vs sentences",
+    "worst 2-word chunk vs sentences",
+    "worst 2-word chunk vs passage",
+)
 ABLATION = ("drop gain, lacking units", "drop gain, all units", "drop gain, weighted mean")
 FORMS = ("worst", "weighted", "missing", "vs passage", "worst above usual")
 USUAL_SAMPLE = 40  # passages a word's usual level is measured on
@@ -141,15 +148,18 @@ class Measurer:
             self._sentences[key] = np.asarray(self.embedder.encode(fit), np.float32)
         return self._sentences[key]
 
-    def sentence_forms(self, text: str) -> tuple[float, float, float]:
+    def sentence_forms(self, text: str) -> tuple[float, float, float, float, float]:
         """The question against its best passage's sentences: the best sentence's cosine, its
         gain over the passage's cosine, and the lowest over the lacking units (embedded alone)
-        of their best cosine to a sentence (1 when the passage names every unit)."""
+        of their best cosine to a sentence (1 when the passage names every unit); then the
+        2-word chunks (adjacent units in the question's order, at least one lacking, embedded
+        alone; a lone lacking unit alone): the lowest best cosine to a sentence, and to the
+        passage vector."""
         checked = self.cal.check(text)
         query = query_vector(self.embedder, checked)
         hits = rank(self.snap, query, checked.text, self.ranking, limit=50)
         if not hits:
-            return 0.0, 0.0, 0.0
+            return 0.0, 0.0, 0.0, 0.0, 0.0
         chunk = hits[0].chunk
         found = self.sentences(chunk.key, chunk.embed_text)
         best = float((found @ np.asarray(query, np.float32)).max())
@@ -160,7 +170,17 @@ class Measurer:
         used, _ = self.passage(chunk.key, chunk.lexical_text)
         lacking = [w for w, s in zip(unit_words, stems(unit_words), strict=True) if s not in used]
         worst = float((self.vectors(lacking) @ found.T).max(axis=1).min()) if lacking else 1.0
-        return best, best - hits[0].dense, worst
+        units = set(unit_words)
+        order = [w for w in words(asked.text) if w in units]
+        chunks = [f"{a} {b}" for a, b in itertools.pairwise(order) if a in lacking or b in lacking]
+        chunks = chunks or lacking
+        if not chunks:
+            return best, best - hits[0].dense, worst, 1.0, 1.0
+        mine = self.vectors(chunks)
+        vector = np.asarray(self.snap.vectors[self.snap.rows[chunk.key]], np.float32)
+        pair_sentences = float((mine @ found.T).max(axis=1).min())
+        pair_passage = float((mine @ vector).min())
+        return best, best - hits[0].dense, worst, pair_sentences, pair_passage
 
     def usual(self, items: list[str]) -> np.ndarray:
         """How close each word usually comes to a passage of this corpus: the median, over
