@@ -3,18 +3,14 @@
     .venv/bin/python bench/semantic_presence.py [--units stop|common] [--with-probe] [--seeds 20]
 
 A near-miss names a technology the corpus has a card for and a feature the card never talks
-about ("terraform state locking", "kafka consumer group rebalancing"): the card names the
-technology, so the scale, the twins, the leftover and the coverage all read "covered". The
-lexical forms of "which of the question's words does the passage lack" are exhausted (round 8,
-nearmiss8; round 10, fit10): a fair paraphrase lacks its heaviest word as often as a near-miss.
-This bench measures SEMANTIC forms with the one model we have (all-MiniLM-L6-v2). A question's
-units are the topic words of its judged part (`Checked.known` + `Checked.unknown`, index/stated.py)
-but stop words (bm25s's 33, `--units stop`) or also the commonest English words (`is_common`,
-Zipf > 5.2, `--units common`: "state", "group", "set" left out). A unit the best passage (the
-first ranked, as `coverage` reads it) names in some form (same English stem) is present (1);
-each lacking one is embedded alone, in one encode call. The idea to test: a paraphrase's
-everyday words ("spread", "squash") find a semantic partner in the passage ("variance",
-"reduce"); "locking", "autoscaler", "rebalancing" find none on the card.
+about ("terraform state locking"); the lexical forms of "the passage lacks this part" are
+exhausted (nearmiss8, fit10). This bench measures SEMANTIC forms with the one model
+(all-MiniLM-L6-v2). A question's units are the topic words of its judged part (index/stated.py)
+but stop words (bm25s's 33, `--units stop`) or also the commonest English words (`is_common`:
+"state", "group", "set" left out, `--units common`). A unit the best passage (the first ranked)
+names in some form (same English stem) is present (1); each lacking one is embedded alone, in
+one encode call. The idea to test: a paraphrase's everyday words ("spread", "squash") find a
+semantic partner in the passage ("variance", "reduce"); "locking", "rebalancing" find none.
 
 Forms compared, each as one more column beside `Measures.features()` (what the decision sees):
 - "worst": the lowest presence of the units, presence = the best cosine to the passage's own
@@ -26,25 +22,24 @@ Forms compared, each as one more column beside `Measures.features()` (what the d
   vectors: the cheapest form);
 - "worst above usual": presence minus how close the word usually comes to a passage of this
   corpus (median over USUAL_SAMPLE random passages): a generic word finds a partner anywhere;
-- each of the above on the corpus's scale: (value - off-topic level) / (1 - off-topic level),
-  the level being the bundled off-topic questions' median value (headings and detail sentences
-  asked of their own passages name every unit: their level is 1);
+- each on the corpus's scale: (value - the off-topic questions' median) / (1 - that median)
+  (headings and detail sentences asked of their own passages name every unit: their level is 1);
 - ablation ("drop gain"): the question encoded again without one unit (one call for all), the
   cosine to the best passage it gains: max over lacking units, over all units, weighted mean;
 - sentences: the best passage's sentences embedded; the question's best sentence cosine, its
-  gain over the passage's cosine, and the lowest over lacking units of their best sentence cosine;
+  gain over the passage's cosine, the lowest over lacking units of their best sentence cosine,
+  and of 2-word chunks (adjacent units, one lacking) against the sentences and the passage;
 - products with the coverage feature: the near-miss's conjunction (the passage names most of
   the question, and one unit has no partner there).
 
-Printed per corpus before any fit: each form's quantiles for on-topic and off-topic questions,
-its AUC alone, by kind; among the questions the shipped weights answer, the AUC on vs off and
-paraphrases vs off; worked examples; the wrong decisions with their units. Then held out as
-bench/abstention.py scores the decision (leave-one-corpus-out, weights fitted on the other
-corpora's fitted sets, scored on the held-out corpus's fitted and READ sets; bench/passage_scale.py
-`Pool`), beside a noise band of random columns. With --with-probe, the same fit with the other
-corpora's generated near-miss probe (bench/semantic_probe.py) added to the training rows. Last,
-the cost: one encode call of a learning-paths question's lacking units, beside the encode of the
-question itself, alternating (median).
+Printed per corpus before any fit: each form's quantiles (on- / off-topic), AUC alone, by kind;
+among the questions the shipped weights answer, the AUC on vs off and paraphrases vs off; worked
+examples; the wrong decisions with their units. Then held out as bench/abstention.py scores the
+decision (leave-one-corpus-out, weights fitted on the other corpora's fitted sets, scored on the
+held-out corpus's fitted and READ sets; bench/passage_scale.py `Pool`), beside a noise band.
+With --with-probe, the other corpora's generated probe (bench/semantic_probe.py) joins the
+training rows. Last, the cost: one encode call of a learning-paths question's lacking units,
+beside the encode of the question itself, alternating (median).
 
 Rows come from bench/abstention.py `score_corpus` (indexes in bench/out/abstention). Figures
 and the conclusion: bench/abstention_rounds.md, "Round 12, semantic presence".
@@ -107,15 +102,12 @@ SENTENCE = (
 ABLATION = ("drop gain, lacking units", "drop gain, all units", "drop gain, weighted mean")
 FORMS = ("worst", "weighted", "missing", "vs passage", "worst above usual")
 USUAL_SAMPLE = 40  # passages a word's usual level is measured on
+# The brief's near-misses, shown unit by unit on roadmap-sh.
 EXAMPLES = (
-    "terraform state locking",
-    "kafka consumer group rebalancing",
-    "set up a horizontal pod autoscaler",
-    "docker compose healthchecks",
-    "reshard a redis cluster",
-    "roll back a django migration",
-    "tune garbage collection in the jvm",
-)
+    "terraform state locking", "kafka consumer group rebalancing", "reshard a redis cluster",
+    "set up a horizontal pod autoscaler", "docker compose healthchecks",
+    "roll back a django migration", "tune garbage collection in the jvm",
+)  # fmt: skip
 
 
 class Measurer:
@@ -297,61 +289,6 @@ def values(units: list[tuple[str, float, float, float, float]], level: float) ->
     return worst, weighted, missing, near, above
 
 
-def probe_rows(
-    m: Measurer, name: str, level: float
-) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The generated probe of bench/semantic_probe.py for one corpus: (corpus, features of
-    `Measures.features()`, absent-technology flags, the three new columns compared, labels)."""
-    from bench.semantic_probe import PROBE_SEED, build
-
-    questions = build(m, random.Random(PROBE_SEED))
-    x, absent, new = [], [], []
-    for text, _, _, _ in questions:
-        checked = m.cal.check(text)
-        query = query_vector(m.embedder, checked)
-        hits = rank(m.snap, query, checked.text, m.ranking, limit=50)
-        measures = m.cal.measure(checked, hits, query)
-        x.append(measures.features())
-        absent.append(bool(measures.absent))
-        new.append(
-            (values(m.units(text)[0], level)[0], m.ablation(text)[0], m.sentence_forms(text)[0])
-        )
-    labels = np.array([on for _, on, _, _ in questions])
-    return name, np.array(x), np.array(absent), np.array(new), labels
-
-
-def trained_with_probe(
-    p: Pool,
-    probes: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
-    *columns: np.ndarray,
-) -> None:
-    """Leave-one-corpus-out with the OTHER corpora's generated probe questions added to the
-    fitted sets they are trained on; scored on the held-out corpus's fitted and READ sets."""
-    from sklearn.linear_model import LogisticRegression
-
-    names = ("worst", "drop gain, lacking units", "best sentence")
-    for label, pick in (("no new column", None), *((n, i) for i, n in enumerate(names))):
-        answered = np.zeros(len(p.y), dtype=bool)
-        for c in p.corpora:
-            train = (p.corpus != c) & p.fitted
-            xs = p.base[train] if pick is None else np.column_stack([p.base, columns[pick]])[train]
-            ys = p.y[train]
-            for name, px, _, pnew, plab in probes:
-                if name != c:
-                    extra = px if pick is None else np.column_stack([px, pnew[:, pick]])
-                    xs, ys = np.vstack([xs, extra]), np.concatenate([ys, plab])
-            model = LogisticRegression(C=10.0, max_iter=5000).fit(xs, ys)
-            mine = p.corpus == c
-            xm = p.base[mine] if pick is None else np.column_stack([p.base, columns[pick]])[mine]
-            answered[mine] = (model.decision_function(xm) >= 0) & ~p.absent[mine]
-        ok = answered == p.y
-        per = " ".join(
-            f"{c[:8]:<8} {int(ok[p.corpus == c].sum()):4d}/{int((p.corpus == c).sum()):<4}"
-            for c in p.corpora
-        )
-        print(f"  trained with the probe too, {label:<28} {int(ok.sum()):5d}  {per}")
-
-
 def qs(x: np.ndarray) -> str:
     """Quantiles 10, 25, 50, 75, 90 of a column."""
     return (
@@ -459,6 +396,8 @@ def main() -> int:
         span = np.where(np.abs(top - zero) < 1e-6, 1.0, top - zero)
         rows += mine
         if args.with_probe:
+            from bench.semantic_probe import probe_rows
+
             probes.append(probe_rows(m, name, level))
         columns += [tuple(v) for v in mine_values]
         scaled += [tuple(v) for v in (mine_values - zero) / span]
@@ -530,6 +469,8 @@ def main() -> int:
     for i, form in enumerate(SENTENCE):
         p.line(f"+ {form}", np.column_stack([p.base, in_sentences[:, i]]), new=1)
     if probes:
+        from bench.semantic_probe import trained_with_probe
+
         trained_with_probe(p, probes, raw[:, 0], dropped[:, 0], in_sentences[:, 0])
     # The near-miss's conjunction: the passage names most of the question (coverage, as
     # Measures.features() counts it) AND a unit it lacks has no partner there.

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench.semantic_presence as presence  # noqa: E402
 from bench.abstention import CORPORA, ORDER, score_corpus  # noqa: E402
+from bench.passage_scale import Pool  # noqa: E402
 from bench.retrieval import load_eval  # noqa: E402
 from index.answer import rank  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
@@ -199,6 +200,63 @@ def main() -> int:
             )
         print(f"  {label:<30} {total:4d}  " + "  ".join(parts))
     return 0
+
+
+def probe_rows(
+    m: presence.Measurer, name: str, level: float
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The generated probe of bench/semantic_probe.py for one corpus: (corpus, features of
+    `Measures.features()`, absent-technology flags, the three new columns compared, labels)."""
+    questions = build(m, random.Random(PROBE_SEED))
+    x, absent, new = [], [], []
+    for text, _, _, _ in questions:
+        checked = m.cal.check(text)
+        query = query_vector(m.embedder, checked)
+        hits = rank(m.snap, query, checked.text, m.ranking, limit=50)
+        measures = m.cal.measure(checked, hits, query)
+        x.append(measures.features())
+        absent.append(bool(measures.absent))
+        new.append(
+            (
+                presence.values(m.units(text)[0], level)[0],
+                m.ablation(text)[0],
+                m.sentence_forms(text)[0],
+            )
+        )
+    labels = np.array([on for _, on, _, _ in questions])
+    return name, np.array(x), np.array(absent), np.array(new), labels
+
+
+def trained_with_probe(
+    p: Pool,
+    probes: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    *columns: np.ndarray,
+) -> None:
+    """Leave-one-corpus-out with the OTHER corpora's generated probe questions added to the
+    fitted sets they are trained on; scored on the held-out corpus's fitted and READ sets."""
+    from sklearn.linear_model import LogisticRegression
+
+    names = ("worst", "drop gain, lacking units", "best sentence")
+    for label, pick in (("no new column", None), *((n, i) for i, n in enumerate(names))):
+        answered = np.zeros(len(p.y), dtype=bool)
+        for c in p.corpora:
+            train = (p.corpus != c) & p.fitted
+            xs = p.base[train] if pick is None else np.column_stack([p.base, columns[pick]])[train]
+            ys = p.y[train]
+            for name, px, _, pnew, plab in probes:
+                if name != c:
+                    extra = px if pick is None else np.column_stack([px, pnew[:, pick]])
+                    xs, ys = np.vstack([xs, extra]), np.concatenate([ys, plab])
+            model = LogisticRegression(C=10.0, max_iter=5000).fit(xs, ys)
+            mine = p.corpus == c
+            xm = p.base[mine] if pick is None else np.column_stack([p.base, columns[pick]])[mine]
+            answered[mine] = (model.decision_function(xm) >= 0) & ~p.absent[mine]
+        ok = answered == p.y
+        per = " ".join(
+            f"{c[:8]:<8} {int(ok[p.corpus == c].sum()):4d}/{int((p.corpus == c).sum()):<4}"
+            for c in p.corpora
+        )
+        print(f"  trained with the probe too, {label:<28} {int(ok.sum()):5d}  {per}")
 
 
 FORM_NAMES = (*presence.FORMS, *presence.ABLATION, *presence.SENTENCE)
