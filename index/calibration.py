@@ -45,6 +45,9 @@ of evidence, each measured against the corpus the question is asked of:
    "svelte stores"; as typed or as corrected: the speller reads "stata" as "state") is not
    covered however close the passages come: confidence 0, and
    `explain()` names it. A rule, not a weight (a fitted weight learned nothing held out).
+   The same for a named feature of a tool (index/tool_features.py, `index/tool_features.txt`:
+   "consumer group", "horizontal pod autoscaler"; issue 12 round 12) that the corpus never
+   writes as a phrase: a tree with a Kafka card still cannot explain consumer groups.
 6. **How much of the question the best passage names** (index/wording.py `coverage`): the
    share of its words (everyday ones the corpus lacks too), weighted by `Speller.weight`, that
    the best passage uses in some form, counted from one half up (`_COVERED_HALF`). A detail in
