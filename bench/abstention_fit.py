@@ -86,6 +86,7 @@ PREVIOUS = {
     "headings' leftover": "the leftover's on-topic reference the headings only, no sentences",
     "no aspect": "all of it but whether the passage gives what is asked for (index/aspects.py)",
     "no agreement": "all of it but whether the rankers' best files agree (index/agreement.py)",
+    "no feature rule": "all of it but the named-feature rule (index/tool_features.txt)",
 }
 
 
@@ -123,6 +124,9 @@ def fit(rows: Sequence[Row], decision: str = CURRENT) -> tuple[float, ...]:
 def answers(row: Row, weights: Sequence[float], decision: str = CURRENT) -> bool:
     if decision not in ("scale only", "twins", "no veto") and row.measures.absent:
         return False  # names a technology the corpus never mentions (index/calibration.py)
+    no_rule = ("scale only", "twins", "no veto", "no feature rule")
+    if decision not in no_rule and row.measures.feature:
+        return False  # names a feature of a tool it never mentions (index/tool_features.py)
     bias, *ws = weights
     z = bias + sum(w * f for w, f in zip(ws, features(row, decision), strict=True))
     return z >= 0.0  # confidence >= 0.5

@@ -45,6 +45,9 @@ of evidence, each measured against the corpus the question is asked of:
    "svelte stores"; as typed or as corrected: the speller reads "stata" as "state") is not
    covered however close the passages come: confidence 0, and
    `explain()` names it. A rule, not a weight (a fitted weight learned nothing held out).
+   The same for a named feature of a tool (index/tool_features.py, `index/tool_features.txt`:
+   "consumer group", "horizontal pod autoscaler"; issue 12 round 12) that the corpus never
+   writes as a phrase: a tree with a Kafka card still cannot explain consumer groups.
 6. **How much of the question the best passage names** (index/wording.py `coverage`): the
    share of its words (everyday ones the corpus lacks too), weighted by `Speller.weight`, that
    the best passage uses in some form, counted from one half up (`_COVERED_HALF`). A detail in
@@ -131,10 +134,12 @@ from index.leftover import Leftovers, PassageVectors, leftovers
 from index.spelling import FORMAT as SPELLER_FORMAT
 from index.spelling import Checked, Speller, words
 from index.stated import judged
+from index.tool_features import NamedFeatures
 from index.wording import coverage, shared
 
 if TYPE_CHECKING:
     from index.embedder import Embedder, Vectors
+    from index.lexical import LexicalIndex
     from index.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -179,6 +184,7 @@ class Measures:
     judged_on: str = ""  # the asked part, when a stated background was left out (index/stated.py)
     unknown: tuple[str, ...] = ()  # the judged words the corpus never uses
     agreement: float = 1.0  # index/agreement.py: 1 when the rankers' best files agree
+    feature: str = ""  # index/tool_features.py: a named feature the corpus never mentions
 
     def features(self) -> tuple[float, ...]:
         """(against_twins, unknown_share, leftover, coverage, off_topic_share, given, not
@@ -209,6 +215,7 @@ class Calibration:
         measured: Measured,
         embedder: Embedder,
         passages: PassageVectors,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.speller = speller
         self.scale = measured.scale
@@ -217,6 +224,17 @@ class Calibration:
         self._embedder = embedder
         self._passages = passages
         self._absent: dict[str, list[tuple[str, ...]]] | None = None  # by first word
+        self._lexical = lexical
+        self._features: NamedFeatures | None = None  # built at the first question
+
+    def feature(self, checked: Checked) -> str:
+        """The first bundled feature name (index/tool_features.py) the question uses and this
+        corpus never mentions, or ""."""
+        if self._lexical is None:
+            return ""
+        if self._features is None:  # ~900 names: once per snapshot, a few milliseconds
+            self._features = NamedFeatures(self._lexical)
+        return self._features.named((checked.text, checked.question))
 
     def absent(self, checked: Checked) -> str:
         """The first bundled technology the question names that this corpus never mentions
@@ -284,6 +302,7 @@ class Calibration:
             checked.text if checked is not whole else "",
             checked.unknown,
             agreement(hits),
+            self.feature(checked),
         )
 
     def decide(self, checked: Checked, hits: list[Hit], query: Vectors | None = None) -> Decision:
@@ -298,7 +317,8 @@ class Calibration:
         features = measures.features()
         # A technology the corpus never mentions is not covered however close the passages
         # come ("a helm chart" finds the Kubernetes pages): see the module docstring.
-        confidence = 0.0 if measures.absent else decide(features)
+        # The same for a named feature of a tool it never mentions (index/tool_features.py).
+        confidence = 0.0 if measures.absent or measures.feature else decide(features)
         return Decision(
             confidence >= 0.5,
             confidence,
@@ -315,6 +335,7 @@ class Calibration:
             measures.off_topic_share,
             "; ".join(filter(None, (measures.aspect.explain(), judged_on(measures)))),
             agreement=measures.agreement,
+            feature=measures.feature,
         )
 
 
@@ -412,6 +433,7 @@ def for_snapshot(
             )
             if path is not None:
                 write_measured(path, key, measured)
-        calibration = Calibration(speller, measured, embedder, PassageVectors(snapshot))
+        passages = PassageVectors(snapshot)
+        calibration = Calibration(speller, measured, embedder, passages, snapshot.lexical)
         _cache[snapshot.lexical] = calibration
         return calibration

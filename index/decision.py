@@ -29,6 +29,7 @@ class Decision:
     off_topic_share: float = 0.0  # their weighted share
     aspect: str = ""  # what it asks for and whether the passage gives it (index/aspects.py)
     agreement: float = 1.0  # 0 when the rankers' best files disagree (index/agreement.py)
+    feature: str = ""  # a named feature of a tool the corpus never mentions (tool_features.py)
 
     def explain(self) -> str:
         """One line a moderator can read: the decision and why."""
@@ -36,6 +37,8 @@ class Decision:
         unknown = f", unknown words: {', '.join(self.unknown)}" if self.unknown else ""
         if self.absent:
             unknown += f", names {self.absent}, which this knowledge base never mentions"
+        if self.feature:
+            unknown += f", the knowledge base never mentions {self.feature}"
         if self.off_topic_words:
             unknown += f", asks like off-topic questions: {', '.join(self.off_topic_words)}"
         unknown += f", {self.aspect}" if self.aspect else ""

@@ -241,6 +241,15 @@ class LexicalIndex:
                 out.append(fixed)
         return out
 
+    def stems(self) -> list[str]:
+        """Every stem some passage uses."""
+        return [w for w in self._vocab if self._df.get(w, 0) > 0]
+
+    def has_pairs(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.bool_]:
+        """Whether some passage has each (stem, next stem) pair side by side (stop words
+        left out, as BM25 reads them)."""
+        return self._pairs.contains(pairs)
+
     def _correct(self, token: str) -> str | None:
         if len(token) < _MIN_TYPO_LEN or token.isdigit():
             return None

@@ -171,6 +171,11 @@ class PairIndex:
         scores = np.bincount(passages, weights=idf * tf / (norm + tf), minlength=n)
         return scores.astype(np.float32)
 
+    def contains(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.bool_]:
+        """Whether some passage has each (stem, next stem) pair side by side."""
+        _, keys = pair_keys([list(pair) for pair in pairs])
+        return _found(self._keys, keys)
+
     def save(self, folder: Path) -> None:
         """Write the keys, counts and lengths into `folder` (see PAIR_FILES)."""
         arrays = (self._keys, self._indptr, self._passages, self._counts, self._lengths)
