@@ -15,7 +15,8 @@ never saw. Two forms:
 - a low-rank residual q' = normalize(q + U V'q) (rank 8 or 32), trained contrastively with torch:
   the right file's passages against every other passage of the question's own corpus (InfoNCE
   with several positives, temperature 0.05, full batch, Adam), a few steps (early stopping is
-  the regulariser; 400 steps were worse everywhere in the first run). Query time would be numpy.
+  the regulariser; 400 steps were worse everywhere in the first run); "hard 50": only the
+  question's first 50 passages by raw cosine as negatives. Query time would be numpy.
 Q: the training questions' vectors (typos corrected and encoded as `ask` does). Training
 questions: every on-topic question of the fitted sets (bench/eval/<corpus>.yaml, the seen round-4
 fresh2-roadmap-sh) and the READ sets (fresh- .. fresh8-). Never the probe
@@ -89,17 +90,19 @@ class Setting:
     rank: int = 0
     steps: int = 0
     seed: int = 12
+    hard: int = 0  # > 0: the negatives are the question's first `hard` passages by raw cosine
 
     @property
     def label(self) -> str:
         if self.form == "ridge":
             return f"ridge {self.target} lam {self.lam:g} beta {self.beta:g}"
         seed = f" seed {self.seed}" if self.seed != 12 else ""
-        return f"lowrank r {self.rank} steps {self.steps}{seed}"
+        hard = f" hard {self.hard}" if self.hard else ""
+        return f"lowrank r {self.rank} steps {self.steps}{hard}{seed}"
 
 
 SETTINGS = [Setting("ridge", lam, b, t) for t in TARGETS for lam in LAMBDAS for b in BETAS] + [
-    Setting("lowrank", rank=r, steps=n) for r in RANKS for n in STEPS
+    Setting("lowrank", rank=r, steps=n, hard=h) for h in (0, 50) for r in RANKS for n in STEPS
 ]
 
 
@@ -202,7 +205,8 @@ def fit(items: Sequence[Item], lam: float, target: str) -> np.ndarray:
 
 def train_lowrank(train: Sequence[tuple[Corpus, list[Item]]], s: Setting) -> Adapter:
     """q + U V'q, trained so the right passages outscore every other passage of the question's
-    own corpus (InfoNCE with several positives, temperature TEMPERATURE), full batch, Adam."""
+    own corpus, or with `s.hard` only its first passages by raw cosine (the candidates whose
+    ORDER fails), InfoNCE with several positives, temperature TEMPERATURE, full batch, Adam."""
     import torch
 
     torch.manual_seed(s.seed)
@@ -215,16 +219,21 @@ def train_lowrank(train: Sequence[tuple[Corpus, list[Item]]], s: Setting) -> Ada
         pos = torch.zeros(len(items), len(c.snap.chunks), dtype=torch.bool)
         for k, i in enumerate(items):
             pos[k, torch.from_numpy(i.rows)] = True
-        folds.append((q, torch.from_numpy(np.array(c.snap.vectors, np.float32)), pos))
+        p = torch.from_numpy(np.array(c.snap.vectors, np.float32))
+        seen = torch.ones_like(pos)
+        if s.hard and s.hard < len(c.snap.chunks):
+            seen = torch.zeros_like(pos)
+            seen.scatter_(1, (q @ p.T).topk(s.hard, dim=1).indices, True)
+        folds.append((q, p, pos, seen | pos))
     opt = torch.optim.Adam([u, v], lr=2e-3)
     for _ in range(s.steps):
         opt.zero_grad()
         total = torch.zeros(())
         count = 0
-        for q, p, pos in folds:
+        for q, p, pos, seen in folds:
             a = q + (q @ v) @ u.T
             a = a / a.norm(dim=1, keepdim=True)
-            logits = a @ p.T / TEMPERATURE
+            logits = (a @ p.T / TEMPERATURE).masked_fill(~seen, float("-inf"))
             good = logits.masked_fill(~pos, float("-inf")).logsumexp(dim=1)
             total = total + (logits.logsumexp(dim=1) - good).sum()
             count += len(q)
