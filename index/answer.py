@@ -62,6 +62,13 @@ class Ranking:
     (bench/paraphrase_learned.py): the sentence vectors lift the seen round-4 roadmap-sh set
     (MRR 0.851 -> 0.885) and the paraphrase probe, but cost knowledge or learning-paths held out
     and the read roadmap-sh sets (0.910 -> 0.902-0.908), so nothing changed here either.
+
+    Round 12 (bench/query_adapter.py; "Round 12, a learned query adapter"): a map applied to
+    the question's vector only, learned from our eval sets' (question, right passage) pairs
+    (ridge towards the identity; a contrastive low-rank residual), trained on three corpora and
+    scored on the fourth: on roadmap-sh it does not move the right file up by cosine (MRR@10
+    by cosine alone 0.853 -> 0.853 on the read sets, the probe 0.701 -> 0.677) and the fused
+    ranking trades as many questions up as down, so the query vector stays the model's own.
     """
 
     method: str = "hybrid"  # or "dense", "lexical", "rrf" (reciprocal rank fusion)
