@@ -93,6 +93,25 @@ def line(rows: Sequence[Row], said: Sequence[bool]) -> str:
     )
 
 
+def print_by_kind(rows: Sequence[Row], said: dict[str, list[bool]], corpora: Sequence[str]) -> None:
+    """One line per corpus and question kind, each way's decisions side by side."""
+    print("\nheld out (leave-one-corpus-out), fitted and READ sets:")
+    for c in [*corpora, "all"]:
+        idx = [i for i, r in enumerate(rows) if c in ("all", r.corpus)]
+        kinds = sorted({rows[i].kind for i in idx}) if c != "all" else []
+        for kind in [*kinds, "all"]:
+            sub = [i for i in idx if kind == "all" or rows[i].kind == kind]
+            label = f"{c if kind == 'all' else '':<15} {kind:<11} {len(sub):>4}"
+            print(
+                label
+                + " | "
+                + " | ".join(
+                    f"{way} {line([rows[i] for i in sub], [said[way][i] for i in sub])}"
+                    for way in said
+                )
+            )
+
+
 def compare(rows: list[Row]) -> None:
     corpora = list(dict.fromkeys(r.corpus for r in rows))
     ways: dict[str, tuple[Answers, bool]] = {
@@ -109,21 +128,7 @@ def compare(rows: list[Row]) -> None:
                 f"{way}: the feature's held-out weights "
                 + ", ".join(f"{c} {held[c][-1]:+.2f}" for c in corpora)
             )
-    print("\nheld out (leave-one-corpus-out), fitted and READ sets:")
-    for c in [*corpora, "all"]:
-        idx = [i for i, r in enumerate(rows) if c in ("all", r.corpus)]
-        kinds = sorted({rows[i].kind for i in idx}) if c != "all" else []
-        for kind in [*kinds, "all"]:
-            sub = [i for i in idx if kind == "all" or rows[i].kind == kind]
-            label = f"{c if kind == 'all' else '':<15} {kind:<11} {len(sub):>4}"
-            print(
-                label
-                + " | "
-                + " | ".join(
-                    f"{way} {line([rows[i] for i in sub], [said[way][i] for i in sub])}"
-                    for way in ways
-                )
-            )
+    print_by_kind(rows, said, corpora)
     print("\nthe evidence fires on (questions naming a feature the corpus never mentions):")
     for c in corpora:
         mine = [r for r in rows if r.corpus == c]

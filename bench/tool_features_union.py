@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.abstention import CORPORA, OUT, READ, score_corpus  # noqa: E402
 from bench.abstention_fit import Row  # noqa: E402
 from bench.retrieval import Question, load_eval, model_path  # noqa: E402
-from bench.tool_features import fit, line, without  # noqa: E402
+from bench.tool_features import fit, line, print_by_kind, without  # noqa: E402
 from index import tool_features as tf  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
 
@@ -91,21 +91,7 @@ def main() -> int:
         "first": [b and not f for b, f in zip(base, first, strict=True)],
         "union": [b and not (f or m) for b, f, m in zip(base, first, more, strict=True)],
     }
-    print("\nheld out (leave-one-corpus-out), fitted and READ sets:")
-    for c in [*corpora, "all"]:
-        idx = [i for i, r in enumerate(rows) if c in ("all", r.corpus)]
-        kinds = sorted({rows[i].kind for i in idx}) if c != "all" else []
-        for kind in [*kinds, "all"]:
-            sub = [i for i in idx if kind == "all" or rows[i].kind == kind]
-            label = f"{c if kind == 'all' else '':<15} {kind:<11} {len(sub):>4}"
-            print(
-                label
-                + " | "
-                + " | ".join(
-                    f"{way} {line([rows[i] for i in sub], [said[way][i] for i in sub])}"
-                    for way in said
-                )
-            )
+    print_by_kind(rows, said, corpora)
     print("\nwhere the second list fires and the first does not:")
     for c in corpora:
         idx = [i for i, r in enumerate(rows) if r.corpus == c and more[i] and not first[i]]
