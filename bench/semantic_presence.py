@@ -74,8 +74,9 @@ from index import calibration  # noqa: E402
 from index.answer import rank  # noqa: E402
 from index.bundled import off_topic_questions  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
+from index.documents import Hit  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
-from index.spelling import is_common, stems, words  # noqa: E402
+from index.spelling import Checked, is_common, stems, words  # noqa: E402
 from index.stated import judged  # noqa: E402
 
 
@@ -209,17 +210,21 @@ class Measurer:
             self._passage[key] = frozenset(stems(found)), own
         return self._passage[key]
 
-    def units(self, text: str) -> tuple[list[tuple[str, float, float, float, float]], int]:
-        """Per unit of a question: (word, weight, presence among the passage's words, cosine
-        to the passage vector, presence above the word's usual level); and the count of
-        lacking units (those embedded)."""
+    def ranked_units(self, text: str) -> tuple[list[Hit], Checked, list[str]]:
+        """The question's ranked passages (first 50), the part of it the decision judges, and
+        its units: that part's topic words."""
         checked = self.cal.check(text)
         query = query_vector(self.embedder, checked)
         hits = rank(self.snap, query, checked.text, self.ranking, limit=50)
         asked = judged(checked)
-        unit_words = list(
-            dict.fromkeys(w for w in (*asked.known, *asked.unknown) if w.isalpha() and UNIT(w))
-        )
+        words = (*asked.known, *asked.unknown)
+        return hits, asked, list(dict.fromkeys(w for w in words if w.isalpha() and UNIT(w)))
+
+    def units(self, text: str) -> tuple[list[tuple[str, float, float, float, float]], int]:
+        """Per unit of a question: (word, weight, presence among the passage's words, cosine
+        to the passage vector, presence above the word's usual level); and the count of
+        lacking units (those embedded)."""
+        hits, _, unit_words = self.ranked_units(text)
         if not hits or not unit_words:
             return [], 0
         chunk = hits[0].chunk
@@ -248,13 +253,7 @@ class Measurer:
         one unit left out (one encode call for all), and the cosine to the best passage's vector
         it gains by that. Returns the largest gain over the units the passage lacks lexically,
         over all units, and the weighted mean gain over all units (0 without units)."""
-        checked = self.cal.check(text)
-        query = query_vector(self.embedder, checked)
-        hits = rank(self.snap, query, checked.text, self.ranking, limit=50)
-        asked = judged(checked)
-        unit_words = list(
-            dict.fromkeys(w for w in (*asked.known, *asked.unknown) if w.isalpha() and UNIT(w))
-        )
+        hits, asked, unit_words = self.ranked_units(text)
         if not hits or not unit_words:
             return 0.0, 0.0, 0.0
         chunk = hits[0].chunk
