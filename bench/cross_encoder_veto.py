@@ -1,6 +1,6 @@
 """The probe's cross-encoder as a veto on the answers, its level chosen on the other corpora (r. 12)
 
-    .venv/bin/python bench/cross_encoder_veto.py   # after bench/cross_encoder_probe.py's train
+    .venv/bin/python bench/cross_encoder_veto.py [--epochs N]  # after cross_encoder_probe.py
 
 bench/cross_encoder_probe.py's scores are not calibrated (one short epoch per model, a model per
 held-out corpus), so a fixed probability cannot serve as a threshold. Read by rank, they are:
@@ -24,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.abstention import ORDER  # noqa: E402
-from bench.cross_encoder_probe import HERE, TOP  # noqa: E402
+import bench.cross_encoder_probe as probe  # noqa: E402
+from bench.cross_encoder_probe import HERE, load_logits  # noqa: E402
 from bench.passage_scale import STATS, Pool  # noqa: E402
 
 SHARES = tuple(round(0.01 * i, 2) for i in range(0, 16))  # written before the first run
@@ -40,13 +40,11 @@ def vetoed(answered: np.ndarray, prob: np.ndarray, share: float) -> np.ndarray:
 
 
 def main() -> int:
+    if "--epochs" in sys.argv:  # the scores of bench/cross_encoder_probe.py --epochs N
+        probe.EPOCHS = int(sys.argv[sys.argv.index("--epochs") + 1])
     with (HERE / "collect.pkl").open("rb") as f:
         rows, _, _ = pickle.load(f)
-    logits = np.full((len(rows), TOP), np.nan)
-    for c in ORDER:
-        if (HERE / f"logits-{c}.npy").exists():
-            mine = np.load(HERE / f"logits-{c}.npy")
-            logits[~np.isnan(mine)] = mine[~np.isnan(mine)]
+    logits = load_logits(len(rows))
     prob = 1 / (1 + np.exp(-np.nan_to_num(logits[:, 0], nan=-10.0)))
     p = Pool(rows, np.zeros((len(rows), len(STATS))))
     base, _ = p.held_out(p.base)
