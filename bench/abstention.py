@@ -96,6 +96,17 @@ def first_relevant(files: Sequence[str], relevant: frozenset[str]) -> int | None
     return next((i for i, f in enumerate(files[:10]) if f in relevant), None)
 
 
+def read_sets(name: str) -> dict[str, list[Question]]:
+    """A corpus's fitted set ("") and its READ rounds' sets, by prefix; never the blind
+    report-only sets (for benches that measure beside this one)."""
+    sets: dict[str, list[Question]] = {}
+    for prefix in ("", *READ):
+        path = ROOT / "bench" / "eval" / f"{prefix}{name}.yaml"
+        if path.exists():
+            sets[prefix] = load_eval(path)[1]
+    return sets
+
+
 def score_corpus(
     name: str,
     sets: dict[str, list[Question]],

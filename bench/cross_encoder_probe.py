@@ -61,10 +61,10 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.abstention import CORPORA, ORDER, OUT, READ, first_relevant, score_corpus  # noqa: E402
+from bench.abstention import CORPORA, ORDER, OUT, first_relevant, read_sets, score_corpus  # noqa: E402
 from bench.abstention_fit import Row  # noqa: E402
 from bench.passage_scale import STATS, Pool  # noqa: E402
-from bench.retrieval import Question, load_eval, model_path  # noqa: E402
+from bench.retrieval import model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import rank  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
@@ -89,11 +89,7 @@ def collect() -> None:
         if not CORPORA[name].exists():
             print(f"skipping {name}: {CORPORA[name]} not found")
             continue
-        sets: dict[str, list[Question]] = {}
-        for prefix in ("", *READ):
-            path = ROOT / "bench" / "eval" / f"{prefix}{name}.yaml"
-            if path.exists():
-                sets[prefix] = load_eval(path)[1]
+        sets = read_sets(name)
         found, _ = score_corpus(name, sets)
         config = IndexConfig(
             (CORPORA[name].resolve(),), OUT / "index", model_path(), "embedded", "onnx"

@@ -29,9 +29,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.abstention import CORPORA, OUT, READ, score_corpus  # noqa: E402
+from bench.abstention import CORPORA, OUT, read_sets, score_corpus  # noqa: E402
 from bench.abstention_fit import Row, features  # noqa: E402
-from bench.retrieval import Question, load_eval, model_path  # noqa: E402
+from bench.retrieval import model_path  # noqa: E402
 from index import calibration  # noqa: E402
 from index.answer import rank  # noqa: E402
 from index.cover_questions import query_vector  # noqa: E402
@@ -184,11 +184,7 @@ def main() -> int:
         if not CORPORA[name].exists():
             print(f"skipping {name}: {CORPORA[name]} not found")
             continue
-        sets: dict[str, list[Question]] = {}
-        for prefix in ("", *READ):  # never the blind report-only sets
-            path = ROOT / "bench" / "eval" / f"{prefix}{name}.yaml"
-            if path.exists():
-                sets[prefix] = load_eval(path)[1]
+        sets = read_sets(name)
         found, (_, p50) = score_corpus(name, sets)
         rows += [r for more in found.values() for r in more]
         print(f"  query p50 of ask on {name}: {p50:.2f} ms")

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.abstention import CORPORA, OUT, READ, score_corpus  # noqa: E402
+from bench.abstention import CORPORA, OUT, read_sets, score_corpus  # noqa: E402
 from bench.abstention_fit import Row  # noqa: E402
-from bench.retrieval import Question, load_eval, model_path  # noqa: E402
+from bench.retrieval import model_path  # noqa: E402
 from bench.tool_features import fit, line, print_by_kind, without  # noqa: E402
 from index import tool_features as tf  # noqa: E402
 from index.search import IndexConfig, KnowledgeBase  # noqa: E402
@@ -70,11 +70,7 @@ def main() -> int:
         if not CORPORA[name].exists():
             print(f"skipping {name}: {CORPORA[name]} not found")
             continue
-        sets: dict[str, list[Question]] = {}
-        for prefix in ("", *READ):  # never the blind report-only sets
-            path = ROOT / "bench" / "eval" / f"{prefix}{name}.yaml"
-            if path.exists():
-                sets[prefix] = load_eval(path)[1]
+        sets = read_sets(name)
         found, (_, p50) = score_corpus(name, sets)
         mine = [r for more_rows in found.values() for r in more_rows]
         fired = named_by(name, mine)
