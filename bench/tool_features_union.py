@@ -48,16 +48,9 @@ def named_by(name: str, rows: list[Row]) -> dict[str, list[str]]:
     )
     lexical = asyncio.run(KnowledgeBase.open(config)).snapshot.lexical
     out: dict[str, list[str]] = {}
-    shipped = tf._FILE
-    try:
-        for label, (file,) in LISTS.items():
-            tf._FILE = file  # the bench's way to build one list alone
-            tf.tool_features.cache_clear()
-            named = tf.NamedFeatures(lexical)
-            out[label] = [named.named((r.corrected, r.text)) for r in rows]
-    finally:
-        tf._FILE = shipped
-        tf.tool_features.cache_clear()
+    for label, (file,) in LISTS.items():
+        named = tf.NamedFeatures(lexical, tf.tool_features(file))
+        out[label] = [named.named((r.corrected, r.text)) for r in rows]
     return out
 
 

@@ -7,6 +7,7 @@ index/calibration.py measures each corpus against them; they are read once per p
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 
 from index.spelling import words
@@ -42,3 +43,16 @@ def near_miss_templates() -> list[str]:
 def off_topic_vocabulary() -> frozenset[str]:
     """The stems the bundled off-topic questions and templates use (index/wording.py)."""
     return vocabulary(bundled_lines())
+
+
+def first_named(
+    texts: Iterable[Sequence[str]], names: Mapping[str, Sequence[tuple[str, ...]]]
+) -> tuple[str, ...] | None:
+    """The first of `names` (each a tuple of words, listed under its first word) that one of
+    `texts` (each a sequence of words) says, its words side by side and in order; None."""
+    for said in texts:
+        for i, word in enumerate(said):
+            for name in names.get(word, ()):
+                if tuple(said[i : i + len(name)]) == name:
+                    return name
+    return None

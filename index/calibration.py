@@ -109,6 +109,7 @@ from index.answer import Ranking, rank
 from index.aspects import NOTHING_ASKED, Aspect, asked_of
 from index.bundled import (
     bundled_lines,
+    first_named,
     off_topic_questions,
     off_topic_vocabulary,
     technologies,
@@ -216,7 +217,7 @@ class Calibration:
         measured: Measured,
         embedder: Embedder,
         passages: PassageVectors,
-        lexical: LexicalIndex | None = None,
+        lexical: LexicalIndex,
     ) -> None:
         self.speller = speller
         self.scale = measured.scale
@@ -231,8 +232,6 @@ class Calibration:
     def feature(self, checked: Checked) -> str:
         """The first bundled feature name (index/tool_features.py) the question uses and this
         corpus never mentions, or ""."""
-        if self._lexical is None:
-            return ""
         if self._features is None:  # ~900 names: once per snapshot, a few milliseconds
             self._features = NamedFeatures(self._lexical)
         return self._features.named((checked.text, checked.question))
@@ -248,12 +247,8 @@ class Calibration:
             self._absent = absent
         # As typed too: the speller reads a rare name it lacks as a corpus word ("stata" ->
         # "state", "metabase" -> "meta base"), but a bundled name typed exactly is that name.
-        for asked in (words(checked.text), words(checked.question)):
-            for i, word in enumerate(asked):
-                for name in self._absent.get(word, ()):
-                    if tuple(asked[i : i + len(name)]) == name:
-                        return " ".join(name)
-        return ""
+        said = first_named((words(checked.text), words(checked.question)), self._absent)
+        return " ".join(said) if said else ""
 
     def check(self, question: str) -> Checked:
         """The question with typos corrected, its unknown words; index/cover_questions.py."""

@@ -36,21 +36,23 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from importlib import resources
 
+from index.bundled import bundled_lines, first_named
 from index.lexical import LexicalIndex, tokenize
 
-_FILE = "tool_features.txt"
+FILE = "tool_features.txt"
 _PIECE = re.compile(r"\w+")
 _PREFIX = 4  # shortest stem that stands for its longer forms
 
+# (name as written, its stems)
+Names = tuple[tuple[str, tuple[str, ...]], ...]
+
 
 @functools.cache
-def tool_features() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(name as written, its stems) for every usable name of `index/tool_features.txt`."""
-    text = resources.files("index").joinpath(_FILE).read_text(encoding="utf-8")
-    names = [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
-    usable = [n for n in names if all(len(p) > 1 for p in _PIECE.findall(n))]
+def tool_features(file: str = FILE) -> Names:
+    """(name as written, its stems) for every usable name of a bundled list of feature names
+    (`index/tool_features.txt`; a bench may pass another file)."""
+    usable = [n for n in bundled_lines(file) if all(len(p) > 1 for p in _PIECE.findall(n))]
     out: dict[tuple[str, ...], str] = {}
     for name, stems in zip(usable, tokenize(usable), strict=True):
         if stems:
@@ -61,7 +63,7 @@ def tool_features() -> tuple[tuple[str, tuple[str, ...]], ...]:
 class NamedFeatures:
     """The bundled feature names one corpus never mentions, and which a question names."""
 
-    def __init__(self, lexical: LexicalIndex) -> None:
+    def __init__(self, lexical: LexicalIndex, names: Names | None = None) -> None:
         by_start: dict[str, list[str]] = defaultdict(list)
         for stem in lexical.stems():
             by_start[stem[:_PREFIX]].append(stem)
@@ -78,7 +80,7 @@ class NamedFeatures:
         # Every pair a name could be written as, looked up at once: one search of the pair keys.
         wanted: list[tuple[str, str]] = []
         spans: list[tuple[str, tuple[str, ...], list[tuple[int, int]]]] = []
-        for name, stems in tool_features():
+        for name, stems in tool_features() if names is None else names:
             found = [forms(s) for s in stems]
             if len(stems) == 1 and found[0]:
                 continue  # a one-stem name some passage uses
@@ -90,23 +92,21 @@ class NamedFeatures:
                     gaps.append((start, len(wanted)))
             spans.append((name, stems, gaps))
         present = lexical.has_pairs(wanted) if wanted else None
-        absent: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        absent: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        self._written: dict[tuple[str, ...], str] = {}
         for name, stems, gaps in spans:
             if present is not None and gaps and all(present[i:j].any() for i, j in gaps):
                 continue
-            absent[stems[0]].append((stems, name))
+            absent[stems[0]].append(stems)
+            self._written[stems] = name
         self._absent = dict(absent)
 
     def named(self, texts: Sequence[str]) -> str:
         """The first bundled feature name that one of `texts` (the question as corrected and as
         typed) uses and the corpus never mentions, as written in the list, or ""."""
-        for stems in tokenize(list(texts)):
-            for i, stem in enumerate(stems):
-                for name, written in self._absent.get(stem, ()):
-                    if tuple(stems[i : i + len(name)]) == name:
-                        return written
-        return ""
+        stems = first_named(tokenize(list(texts)), self._absent)
+        return self._written[stems] if stems else ""
 
     def __len__(self) -> int:
         """How many bundled names this corpus never mentions."""
-        return sum(map(len, self._absent.values()))
+        return len(self._written)
